@@ -1,0 +1,169 @@
+using System.Threading.Tasks.Sources;
+using RdmaOffload.Verbs.IbVerbs.Interop;
+
+namespace RdmaOffload.Verbs.IbVerbs;
+
+/// <summary>
+/// Waiting without spinning: arm the CQ (<c>ibv_req_notify_cq</c>), poll once more to close the
+/// race with completions that arrived before arming, then sleep until the provider's dispatcher
+/// thread sees the channel fd readable, reads and acknowledges the event and wakes the waiter.
+/// Completions polled while checking are kept in a small stash that <see cref="Poll"/> returns first.
+/// </summary>
+internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValueTaskSource
+{
+    private const int EAGAIN = 11;
+    private readonly WorkCompletion[] _stash = new WorkCompletion[PollBatch];
+    private readonly object _waitLock = new();
+    private ManualResetValueTaskSourceCore<bool> _waiter = new() { RunContinuationsAsynchronously = true };
+    private int _stashStart;
+    private int _stashCount;
+    private bool _waiting;
+    private bool _eventPending;
+    private ulong _watchToken;
+    private CancellationTokenRegistration _cancellation;
+
+    public ValueTask WaitAsync(int spinBudget = 0, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (_stashCount > 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        for (int i = 0; i < spinBudget; i++)
+        {
+            if (FillStash())
+            {
+                return ValueTask.CompletedTask;
+            }
+        }
+
+        lock (_waitLock)
+        {
+            if (_eventPending)
+            {
+                _eventPending = false;
+                return ValueTask.CompletedTask;
+            }
+        }
+
+        NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
+        if (FillStash())
+        {
+            return ValueTask.CompletedTask; // the armed event will arrive later and only cause one early wake
+        }
+
+        lock (_waitLock)
+        {
+            if (_eventPending)
+            {
+                _eventPending = false;
+                return ValueTask.CompletedTask;
+            }
+
+            if (_waiting)
+            {
+                throw new InvalidOperationException("only one WaitAsync may be outstanding on a completion queue");
+            }
+
+            _waiter.Reset();
+            _waiting = true;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(
+                    static (state, token) => ((IbVerbsCompletionQueue)state!).CompleteWaiter(new OperationCanceledException(token)),
+                    this);
+            }
+
+            return new ValueTask(this, _waiter.Version);
+        }
+    }
+
+    /// <summary>Dispatcher thread: drain and acknowledge channel events, wake the waiter.</summary>
+    void IReadinessHandler.OnReadable()
+    {
+        bool any = false;
+        while (true)
+        {
+            int rc = CompletionQueues.GetCqEvent(_channel.Pointer, out nint cq);
+            if (rc == -EAGAIN || rc < 0)
+            {
+                break;
+            }
+
+            // Acknowledge at once: ibv_destroy_cq waits for every event read to be acknowledged.
+            CompletionQueues.AckCqEvents(cq, 1);
+            any = true;
+        }
+
+        if (any)
+        {
+            CompleteWaiter(null);
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiter.OnCompleted(continuation, state, token, flags);
+
+    private void StartWatching() => _watchToken = _device.Provider.Dispatcher.Register(_channelFd, this);
+
+    private void StopWatching()
+    {
+        _device.Provider.Dispatcher.Unregister(_channelFd, _watchToken);
+        CompleteWaiter(new ObjectDisposedException(nameof(IbVerbsCompletionQueue)));
+    }
+
+    /// <summary>Completes the pending wait (error null: success), or remembers the event for the next wait.</summary>
+    private void CompleteWaiter(Exception? error)
+    {
+        lock (_waitLock)
+        {
+            if (!_waiting)
+            {
+                if (error is null)
+                {
+                    _eventPending = true;
+                }
+
+                return;
+            }
+
+            _waiting = false;
+            _cancellation.Unregister();
+            _cancellation = default;
+            if (error is null)
+            {
+                _waiter.SetResult(true);
+            }
+            else
+            {
+                _waiter.SetException(error);
+            }
+        }
+    }
+
+    private bool FillStash()
+    {
+        _stashStart = 0;
+        _stashCount = PollNative(_stash);
+        return _stashCount > 0;
+    }
+
+    private int TakeStashed(Span<WorkCompletion> destination)
+    {
+        int count = Math.Min(_stashCount, destination.Length);
+        _stash.AsSpan(_stashStart, count).CopyTo(destination);
+        _stashStart += count;
+        _stashCount -= count;
+        return count;
+    }
+}
