@@ -1,0 +1,106 @@
+using RdmaOffload.Verbs.ManagedRoce.Transport;
+
+namespace RdmaOffload.Verbs.ManagedRoce;
+
+/// <summary>
+/// A completion queue: a bounded ring filled by the transports and drained by <see cref="Poll"/>.
+/// <see cref="WaitAsync"/> arms it and sleeps on a task that the next completion releases, so an
+/// idle consumer burns no CPU. A full queue drops completions and counts them as overruns.
+/// </summary>
+internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
+{
+    private readonly Lock _gate = new();
+    private readonly WorkCompletion[] _ring;
+    private long _head;
+    private long _tail;
+    private TaskCompletionSource? _waiter;
+    private bool _disposed;
+
+    public ManagedCompletionQueue(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _ring = new WorkCompletion[capacity];
+    }
+
+    public int Capacity => _ring.Length;
+
+    /// <summary>Completions dropped because the queue was full.</summary>
+    public long Overruns { get; private set; }
+
+    public int Poll(Span<WorkCompletion> completions)
+    {
+        lock (_gate)
+        {
+            int count = (int)Math.Min(completions.Length, _tail - _head);
+            for (int i = 0; i < count; i++)
+            {
+                completions[i] = _ring[_head++ % _ring.Length];
+            }
+
+            return count;
+        }
+    }
+
+    public bool TryAdd(in WorkCompletion completion)
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            if (_tail - _head >= _ring.Length)
+            {
+                Overruns++;
+                return false;
+            }
+
+            _ring[_tail++ % _ring.Length] = completion;
+            waiter = _waiter;
+            _waiter = null;
+        }
+
+        waiter?.TrySetResult();
+        return true;
+    }
+
+    public ValueTask WaitAsync(int spinBudget = 0, CancellationToken cancellationToken = default)
+    {
+        for (int i = 0; i < spinBudget; i++)
+        {
+            if (Volatile.Read(ref _tail) != Volatile.Read(ref _head))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            Thread.SpinWait(8);
+        }
+
+        TaskCompletionSource waiter;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_tail != _head)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            // Armed: the next TryAdd releases this waiter (continuations run off the producer's thread).
+            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        return cancellationToken.CanBeCanceled
+            ? new ValueTask(waiter.Task.WaitAsync(cancellationToken))
+            : new ValueTask(waiter.Task);
+    }
+
+    public void Dispose()
+    {
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            _disposed = true;
+            waiter = _waiter;
+            _waiter = null;
+        }
+
+        waiter?.TrySetException(new ObjectDisposedException(nameof(ManagedCompletionQueue)));
+    }
+}

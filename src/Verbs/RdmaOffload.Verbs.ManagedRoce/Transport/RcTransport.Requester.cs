@@ -1,0 +1,449 @@
+using RdmaOffload.Verbs.ManagedRoce.Wire;
+
+namespace RdmaOffload.Verbs.ManagedRoce.Transport;
+
+internal sealed partial class RcTransport
+{
+    private Psn _transmitPsn;   // next PSN to (re)transmit
+    private Psn _unackedPsn;    // oldest PSN not yet acknowledged
+    private Psn _sentLimitPsn;  // one past the highest PSN ever sent
+    private int _readsIssued;
+    private int _retriesLeft;
+    private int _rnrRetriesLeft;
+    private long _retransmitDeadline = long.MaxValue;
+    private long _rnrResumeAt;
+    private bool _nakRetransmitArmed;
+
+    private bool RequesterHasOutput => State == QueuePairState.ReadyToSend && _sqTransmit < _sqTail && _rnrResumeAt == 0 && CanTransmit(_sendQueue[_sqTransmit % _sendQueue.Length]);
+
+    private bool HasUnacknowledgedWork => _sqHead < _sqTransmit;
+
+    private long NextRequesterDeadline()
+    {
+        if (State != QueuePairState.ReadyToSend)
+        {
+            return long.MaxValue;
+        }
+
+        return _rnrResumeAt != 0 ? _rnrResumeAt : (HasUnacknowledgedWork ? _retransmitDeadline : long.MaxValue);
+    }
+
+    private bool CanTransmit(SendQueueEntry wqe)
+    {
+        if (wqe.LocalError != WorkCompletionStatus.Success)
+        {
+            // Completes (with its error) only when everything before it has; never sent.
+            return false;
+        }
+
+        if (Psn.Distance(_unackedPsn, _transmitPsn) >= _options.MaxPacketsInFlight)
+        {
+            return false;
+        }
+
+        if (wqe.IsRead && !wqe.ReadIssued && _readsIssued >= _maxReadsOutstanding)
+        {
+            return false;
+        }
+
+        return !wqe.Fenced || _readsIssued == 0 || (wqe.IsRead && wqe.ReadIssued);
+    }
+
+    private void RunRequesterTimers(long now)
+    {
+        if (_rnrResumeAt != 0 && now >= _rnrResumeAt)
+        {
+            _rnrResumeAt = 0;
+            _retransmitDeadline = now + _ackTimeoutMicroseconds;
+        }
+
+        if (_rnrResumeAt == 0 && HasUnacknowledgedWork && now >= _retransmitDeadline)
+        {
+            Counters.Timeouts++;
+            if (_retriesLeft-- <= 0)
+            {
+                FailHead(WorkCompletionStatus.RetryExceededError);
+                return;
+            }
+
+            GoBackTo(OldestOutstandingPsn(), now);
+        }
+
+        CompleteLocallyFailedHead();
+    }
+
+    private void EmitRequests(long now, IPacketTransmitter transmitter, int budget)
+    {
+        while (budget > 0 && _rnrResumeAt == 0 && _sqTransmit < _sqTail)
+        {
+            var wqe = _sendQueue[_sqTransmit % _sendQueue.Length];
+            if (!CanTransmit(wqe))
+            {
+                break;
+            }
+
+            if (!HasUnacknowledgedWork || _retransmitDeadline == long.MaxValue)
+            {
+                _retransmitDeadline = now + _ackTimeoutMicroseconds;
+            }
+
+            if (Psn.Distance(_transmitPsn, _sentLimitPsn) > 0)
+            {
+                Counters.Retransmissions++;
+            }
+
+            if (!EmitRequestPacket(wqe, transmitter))
+            {
+                wqe.LocalError = WorkCompletionStatus.LocalProtectionError;
+                break;
+            }
+
+            budget--;
+            if (Psn.Distance(_sentLimitPsn, _transmitPsn) > 0)
+            {
+                _sentLimitPsn = _transmitPsn;
+            }
+
+            if (Psn.Distance(_transmitPsn, wqe.FirstPsn + wqe.PacketCount) <= 0)
+            {
+                _sqTransmit++;
+            }
+        }
+    }
+
+    /// <summary>Emits the packet at <see cref="_transmitPsn"/> of <paramref name="wqe"/> and advances the PSN.</summary>
+    private bool EmitRequestPacket(SendQueueEntry wqe, IPacketTransmitter transmitter)
+    {
+        int index = Psn.Distance(wqe.FirstPsn, _transmitPsn);
+        long offset = (long)index * _mtu;
+        if (wqe.IsRead)
+        {
+            // One request covers the rest of the READ; a retry asks only for what is still missing.
+            var reth = new RdmaExtendedTransportHeader(wqe.RemoteAddress + (ulong)offset, wqe.RemoteKey, (uint)(wqe.Length - offset));
+            int length = RocePacketWriter.PacketLength(RoceOpcode.RdmaReadRequest, 0);
+            RocePacketWriter.Write(transmitter.GetBuffer(length), Header(RoceOpcode.RdmaReadRequest, _transmitPsn, ackRequest: true), 0, reth);
+            transmitter.Transmit(length);
+            Counters.PacketsSent++;
+            if (!wqe.ReadIssued)
+            {
+                wqe.ReadIssued = true;
+                _readsIssued++;
+            }
+
+            wqe.ExpectedResponsePsn = _transmitPsn;
+            _transmitPsn = wqe.FirstPsn + wqe.PacketCount;
+            return true;
+        }
+
+        int payloadLength = (int)Math.Min(_mtu, wqe.Length - offset);
+        bool first = index == 0;
+        bool last = index == wqe.PacketCount - 1;
+        var opcode = RequestOpcode(wqe.Opcode, first, last);
+        var traits = RoceOpcodes.Traits((byte)opcode);
+        bool ackRequest = last || (index + 1) % _options.AckRequestInterval == 0;
+        var header = Header(opcode, _transmitPsn, ackRequest, solicited: last && wqe.Solicited);
+        int packetLength = RocePacketWriter.PacketLength(opcode, payloadLength);
+        var reth2 = (traits & OpcodeTraits.HasReth) != 0 ? new RdmaExtendedTransportHeader(wqe.RemoteAddress, wqe.RemoteKey, wqe.Length) : default;
+        var payload = RocePacketWriter.Write(transmitter.GetBuffer(packetLength), header, payloadLength, reth2, default, wqe.Immediate);
+        if (!Gather(wqe, offset, payload))
+        {
+            return false;
+        }
+
+        transmitter.Transmit(packetLength);
+        Counters.PacketsSent++;
+        _transmitPsn += 1;
+        return true;
+    }
+
+    private static RoceOpcode RequestOpcode(SendOpcode opcode, bool first, bool last)
+    {
+        bool immediate = opcode is SendOpcode.SendWithImmediate or SendOpcode.RdmaWriteWithImmediate;
+        if (opcode is SendOpcode.Send or SendOpcode.SendWithImmediate)
+        {
+            return (first, last) switch
+            {
+                (true, true) => immediate ? RoceOpcode.SendOnlyWithImmediate : RoceOpcode.SendOnly,
+                (true, false) => RoceOpcode.SendFirst,
+                (false, true) => immediate ? RoceOpcode.SendLastWithImmediate : RoceOpcode.SendLast,
+                _ => RoceOpcode.SendMiddle,
+            };
+        }
+
+        return (first, last) switch
+        {
+            (true, true) => immediate ? RoceOpcode.RdmaWriteOnlyWithImmediate : RoceOpcode.RdmaWriteOnly,
+            (true, false) => RoceOpcode.RdmaWriteFirst,
+            (false, true) => immediate ? RoceOpcode.RdmaWriteLastWithImmediate : RoceOpcode.RdmaWriteLast,
+            _ => RoceOpcode.RdmaWriteMiddle,
+        };
+    }
+
+    private void HandleResponse(in RocePacket packet, long now)
+    {
+        var psn = packet.Header.Psn;
+        if (packet.Header.DestinationQueuePair != QueuePairNumber || !HasUnacknowledgedWork
+            || Psn.Distance(_unackedPsn, psn) < 0 || Psn.Distance(psn, _sentLimitPsn) <= 0)
+        {
+            Counters.ResponsesDropped++;
+            return;
+        }
+
+        if ((packet.Traits & OpcodeTraits.Read) != 0)
+        {
+            HandleReadResponse(packet, now);
+            return;
+        }
+
+        var aeth = packet.Aeth;
+        switch (aeth.Kind)
+        {
+            case AckKind.Ack:
+                AcknowledgeThrough(psn, now);
+                break;
+            case AckKind.ReceiverNotReady:
+                Counters.RnrNaksReceived++;
+                AcknowledgeThrough(psn - 1, now);
+                if (State != QueuePairState.ReadyToSend || !HasUnacknowledgedWork)
+                {
+                    break;
+                }
+
+                if (_rnrRetryLimit != 7 && _rnrRetriesLeft-- <= 0)
+                {
+                    FailHead(WorkCompletionStatus.RnrRetryExceededError);
+                    break;
+                }
+
+                GoBackTo(psn, now);
+                _rnrResumeAt = Math.Max(now + AckExtendedTransportHeader.RnrTimerMicroseconds(aeth.Value), now + 1);
+                break;
+            case AckKind.Nak when aeth.Value == (byte)NakCode.PsnSequenceError:
+                AcknowledgeThrough(psn - 1, now);
+                if (State == QueuePairState.ReadyToSend && HasUnacknowledgedWork && !_nakRetransmitArmed)
+                {
+                    // Retransmit once per NAK episode; later NAKs for the same hole are echoes.
+                    _nakRetransmitArmed = true;
+                    GoBackTo(psn, now);
+                }
+
+                break;
+            case AckKind.Nak:
+                AcknowledgeThrough(psn - 1, now);
+                if (State == QueuePairState.ReadyToSend && HasUnacknowledgedWork)
+                {
+                    FailHead((NakCode)aeth.Value switch
+                    {
+                        NakCode.InvalidRequest => WorkCompletionStatus.RemoteInvalidRequestError,
+                        NakCode.RemoteAccessError => WorkCompletionStatus.RemoteAccessError,
+                        _ => WorkCompletionStatus.RemoteOperationError,
+                    });
+                }
+
+                break;
+            default:
+                Counters.ResponsesDropped++;
+                break;
+        }
+    }
+
+    private void HandleReadResponse(in RocePacket packet, long now)
+    {
+        var psn = packet.Header.Psn;
+
+        // Responses arrive in PSN order, so a READ response implicitly acknowledges everything before it.
+        AcknowledgeBefore(psn, now);
+        if (State != QueuePairState.ReadyToSend || !HasUnacknowledgedWork)
+        {
+            return;
+        }
+
+        var wqe = _sendQueue[_sqHead % _sendQueue.Length];
+        if (!wqe.IsRead || wqe.ReadComplete || Psn.Distance(wqe.FirstPsn, psn) < 0 || Psn.Distance(psn, wqe.LastPsn) < 0)
+        {
+            Counters.ResponsesDropped++;
+            return;
+        }
+
+        int distance = Psn.Distance(wqe.ExpectedResponsePsn, psn);
+        if (distance < 0)
+        {
+            Counters.ResponsesDropped++; // duplicate
+            return;
+        }
+
+        if (distance > 0)
+        {
+            // A response was lost: ask again for the rest, once per gap.
+            Counters.ResponsesDropped++;
+            if (!wqe.GapRecoveryPending)
+            {
+                wqe.GapRecoveryPending = true;
+                GoBackTo(wqe.ExpectedResponsePsn, now);
+            }
+
+            return;
+        }
+
+        int index = Psn.Distance(wqe.FirstPsn, psn);
+        long offset = (long)index * _mtu;
+        bool last = index == wqe.PacketCount - 1;
+        int expectedLength = (int)Math.Min(_mtu, wqe.Length - offset);
+        var opcode = packet.Opcode;
+        // A re-requested remainder starts again with FIRST (or ONLY), so accept either at any index.
+        bool opcodeFits = last
+            ? opcode is RoceOpcode.RdmaReadResponseLast or RoceOpcode.RdmaReadResponseOnly
+            : opcode is RoceOpcode.RdmaReadResponseFirst or RoceOpcode.RdmaReadResponseMiddle;
+        if (!opcodeFits || packet.Payload.Length != expectedLength)
+        {
+            Counters.ResponsesDropped++;
+            return;
+        }
+
+        if (!Scatter(wqe.Entries.AsSpan(0, wqe.EntryCount), offset, packet.Payload))
+        {
+            FailHead(WorkCompletionStatus.LocalProtectionError);
+            return;
+        }
+
+        wqe.GapRecoveryPending = false;
+        wqe.ExpectedResponsePsn = psn + 1;
+        _unackedPsn = psn + 1;
+        NoteProgress(now);
+        if (last)
+        {
+            wqe.ReadComplete = true;
+            _readsIssued--;
+            CompleteHeadEntries(now);
+        }
+    }
+
+    /// <summary>An ACK for <paramref name="psn"/>: every request packet up to it arrived.</summary>
+    private void AcknowledgeThrough(Psn psn, long now)
+    {
+        if (Psn.Distance(_unackedPsn, psn + 1) <= 0)
+        {
+            return;
+        }
+
+        // A READ not fully answered before an ACK past it means its responses were lost.
+        for (long i = _sqHead; i < _sqTransmit; i++)
+        {
+            var wqe = _sendQueue[i % _sendQueue.Length];
+            if (Psn.Distance(psn, wqe.FirstPsn) > 0)
+            {
+                break;
+            }
+
+            if (wqe.IsRead && !wqe.ReadComplete)
+            {
+                _unackedPsn = wqe.ExpectedResponsePsn;
+                CompleteHeadEntries(now);
+                if (!wqe.GapRecoveryPending)
+                {
+                    wqe.GapRecoveryPending = true;
+                    GoBackTo(wqe.ExpectedResponsePsn, now);
+                }
+
+                return;
+            }
+        }
+
+        _unackedPsn = psn + 1;
+        _nakRetransmitArmed = false;
+        NoteProgress(now);
+        CompleteHeadEntries(now);
+    }
+
+    private void AcknowledgeBefore(Psn psn, long now)
+    {
+        if (Psn.Distance(_unackedPsn, psn) > 0)
+        {
+            AcknowledgeThrough(psn - 1, now);
+        }
+    }
+
+    private void NoteProgress(long now)
+    {
+        _retriesLeft = _retryLimit;
+        _rnrRetriesLeft = _rnrRetryLimit;
+        _retransmitDeadline = now + _ackTimeoutMicroseconds;
+    }
+
+    /// <summary>Completes, in order, every head entry that is fully acknowledged.</summary>
+    private void CompleteHeadEntries(long now)
+    {
+        while (_sqHead < _sqTransmit)
+        {
+            var wqe = _sendQueue[_sqHead % _sendQueue.Length];
+            bool done = wqe.IsRead ? wqe.ReadComplete : Psn.Distance(wqe.LastPsn, _unackedPsn) > 0;
+            if (!done)
+            {
+                break;
+            }
+
+            _sqHead++;
+            CompleteSend(wqe, WorkCompletionStatus.Success);
+        }
+
+        if (_sqHead == _sqTransmit)
+        {
+            _retransmitDeadline = long.MaxValue;
+        }
+        else
+        {
+            _retransmitDeadline = Math.Min(_retransmitDeadline, now + _ackTimeoutMicroseconds);
+        }
+
+        CompleteLocallyFailedHead();
+    }
+
+    /// <summary>A request that failed its local checks completes with that error once it is at the head.</summary>
+    private void CompleteLocallyFailedHead()
+    {
+        if (State == QueuePairState.ReadyToSend && _sqHead < _sqTail && _sqHead == _sqTransmit)
+        {
+            var wqe = _sendQueue[_sqHead % _sendQueue.Length];
+            if (wqe.LocalError != WorkCompletionStatus.Success)
+            {
+                FailHead(wqe.LocalError);
+            }
+        }
+    }
+
+    private Psn OldestOutstandingPsn()
+    {
+        var head = _sendQueue[_sqHead % _sendQueue.Length];
+        return head.IsRead ? head.ExpectedResponsePsn : (Psn.Distance(head.FirstPsn, _unackedPsn) > 0 ? _unackedPsn : head.FirstPsn);
+    }
+
+    /// <summary>Go-back-N: resume transmission at <paramref name="psn"/>.</summary>
+    private void GoBackTo(Psn psn, long now)
+    {
+        for (long i = _sqHead; i < _sqTransmit || (i == _sqTransmit && i < _sqTail); i++)
+        {
+            var wqe = _sendQueue[i % _sendQueue.Length];
+            int into = Psn.Distance(wqe.FirstPsn, psn);
+            if (into >= 0 && into < Math.Max(wqe.PacketCount, 1))
+            {
+                _sqTransmit = i;
+                _transmitPsn = psn;
+                _retransmitDeadline = now + _ackTimeoutMicroseconds;
+                return;
+            }
+        }
+    }
+
+    /// <summary>The head request fails: complete it with <paramref name="status"/> and move the QP to ERROR.</summary>
+    private void FailHead(WorkCompletionStatus status)
+    {
+        if (_sqHead < _sqTail)
+        {
+            var wqe = _sendQueue[_sqHead % _sendQueue.Length];
+            _sqHead++;
+            CompleteSend(wqe, status);
+        }
+
+        ModifyToError();
+    }
+}

@@ -1,0 +1,44 @@
+namespace RdmaOffload.Verbs.ManagedRoce.Transport;
+
+/// <summary>What a queue pair's transport saw and did; read for diagnostics and tests.</summary>
+public sealed class TransportCounters
+{
+    /// <summary>Packets emitted (first transmissions and retransmissions).</summary>
+    public long PacketsSent { get; internal set; }
+
+    /// <summary>Packets received and accepted for processing.</summary>
+    public long PacketsReceived { get; internal set; }
+
+    /// <summary>Request packets retransmitted (go-back-N after timeout or NAK).</summary>
+    public long Retransmissions { get; internal set; }
+
+    /// <summary>Retransmit timer expiries.</summary>
+    public long Timeouts { get; internal set; }
+
+    /// <summary>Duplicate requests seen by the responder.</summary>
+    public long DuplicateRequests { get; internal set; }
+
+    /// <summary>Out-of-sequence requests seen by the responder.</summary>
+    public long OutOfSequenceRequests { get; internal set; }
+
+    /// <summary>PSN sequence error NAKs sent.</summary>
+    public long SequenceNaksSent { get; internal set; }
+
+    /// <summary>RNR NAKs sent.</summary>
+    public long RnrNaksSent { get; internal set; }
+
+    /// <summary>RNR NAKs received.</summary>
+    public long RnrNaksReceived { get; internal set; }
+
+    /// <summary>Remote access, invalid request and operational NAKs sent.</summary>
+    public long ErrorNaksSent { get; internal set; }
+
+    /// <summary>Responses dropped: stale, outside the window, or inconsistent.</summary>
+    public long ResponsesDropped { get; internal set; }
+
+    /// <summary>Packets dropped because the QP state does not accept them.</summary>
+    public long DroppedInState { get; internal set; }
+
+    /// <summary>Completions lost because a completion queue was full.</summary>
+    public long CompletionQueueOverruns { get; internal set; }
+}
