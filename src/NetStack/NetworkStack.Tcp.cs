@@ -1,0 +1,181 @@
+using RdmaOffload.NetStack.Tcp;
+using RdmaOffload.NetStack.Wire;
+
+namespace RdmaOffload.NetStack;
+
+public sealed partial class NetworkStack
+{
+    /// <summary>MSS values a SYN cookie can encode (3 bits); the largest not above the peer's MSS is chosen.</summary>
+    private static readonly ushort[] CookieMssTable = [536, 1200, 1360, 1440, 1460, 4036, 8960, 8960];
+
+    private void HandleTcp(in Ipv4Packet ip, long now, bool checksumsVerified)
+    {
+        var bytes = ip.Payload;
+        if (!TcpSegment.TryParse(bytes, out var segment))
+        {
+            Counters.FramesDropped++;
+            return;
+        }
+
+        if (!checksumsVerified && !TcpSegment.VerifyChecksum(bytes, ip.Source, ip.Destination))
+        {
+            Counters.ChecksumErrors++;
+            return;
+        }
+
+        _ = TcpOptions.TryParse(segment.Options, out var options);
+        var tuple = new TcpFourTuple(ip.Destination, segment.DestinationPort, ip.Source, segment.SourcePort);
+        if (_connections.TryGetValue(tuple, out var connection))
+        {
+            connection.HandleSegment(segment, options, now);
+            if (connection.State != TcpState.Closed)
+            {
+                MarkForOutput(connection);
+            }
+
+            return;
+        }
+
+        var flags = segment.Flags;
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            return;
+        }
+
+        if (_listeners.TryGetValue(segment.DestinationPort, out var listener))
+        {
+            if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Fin)) == TcpFlags.Syn)
+            {
+                HandleListenSyn(listener, tuple, segment, options, now);
+                return;
+            }
+
+            if ((flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Ack && _options.Tcp.SynCookies
+                && TryCompleteCookieHandshake(listener, tuple, segment, options, now))
+            {
+                return;
+            }
+        }
+
+        SendResetFor(tuple, segment);
+    }
+
+    private void HandleListenSyn(TcpListener listener, in TcpFourTuple tuple, in TcpSegment segment, in TcpOptions options, long now)
+    {
+        if (listener.HalfOpenCount >= listener.SynBacklog)
+        {
+            if (!_options.Tcp.SynCookies)
+            {
+                Counters.SynsDropped++;
+                return;
+            }
+
+            // Stateless answer (SYN flood): the cookie is our ISN; only the MSS survives the round trip.
+            var peerMss = options.MaximumSegmentSize == 0 ? 536 : options.MaximumSegmentSize;
+            var index = 0;
+            for (var i = 0; i < CookieMssTable.Length; i++)
+            {
+                if (CookieMssTable[i] <= Math.Min(peerMss, LocalMss))
+                {
+                    index = i;
+                }
+            }
+
+            var cookie = _secrets.MakeSynCookie(tuple, segment.SequenceNumber, index, now);
+            var synAckOptions = TcpOptions.None;
+            synAckOptions.MaximumSegmentSize = (ushort)LocalMss;
+            TransmitStateless(tuple, new SeqNumber(cookie), new SeqNumber(segment.SequenceNumber + 1), TcpFlags.Syn | TcpFlags.Ack,
+                (ushort)Math.Min(_options.Tcp.InitialReceiveCredit, 65535), synAckOptions);
+            listener.SynCookiesSent++;
+            return;
+        }
+
+        var connection = new TcpConnection(this, tuple, _options.Tcp, LocalMss);
+        _connections[tuple] = connection;
+        connection.OpenPassive(listener, _secrets.InitialSequenceNumber(tuple, now), segment.SequenceNumber, segment.Window, options, now);
+        Schedule(connection);
+    }
+
+    private bool TryCompleteCookieHandshake(TcpListener listener, in TcpFourTuple tuple, in TcpSegment segment, in TcpOptions options, long now)
+    {
+        var peerIsn = segment.SequenceNumber - 1;
+        var cookie = segment.AcknowledgmentNumber - 1;
+        var index = _secrets.CheckSynCookie(tuple, peerIsn, cookie, now);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        listener.SynCookiesAccepted++;
+        var connection = new TcpConnection(this, tuple, _options.Tcp, LocalMss);
+        _connections[tuple] = connection;
+        connection.OpenFromCookie(listener, new SeqNumber(cookie), peerIsn, CookieMssTable[index], now);
+        connection.EnterEstablishedFromCookie(segment, options, now);
+        if (connection.State != TcpState.Closed)
+        {
+            MarkForOutput(connection);
+            Schedule(connection);
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.1: reset for a segment that matches nothing.</summary>
+    private void SendResetFor(in TcpFourTuple tuple, in TcpSegment segment)
+    {
+        Counters.ResetsSent++;
+        if ((segment.Flags & TcpFlags.Ack) != 0)
+        {
+            TransmitReset(tuple, new SeqNumber(segment.AcknowledgmentNumber), default, TcpFlags.Rst);
+        }
+        else
+        {
+            TransmitReset(tuple, default, new SeqNumber(segment.SequenceNumber).Add(segment.SequenceLength), TcpFlags.Rst | TcpFlags.Ack);
+        }
+    }
+
+    internal void TransmitReset(in TcpFourTuple tuple, SeqNumber seq, SeqNumber ack, TcpFlags flags) =>
+        TransmitStateless(tuple, seq, ack, flags, 0, TcpOptions.None);
+
+    private void TransmitStateless(in TcpFourTuple tuple, SeqNumber seq, SeqNumber ack, TcpFlags flags, ushort window, in TcpOptions options)
+    {
+        if (!TryResolve(tuple.RemoteAddress, out var mac))
+        {
+            return;
+        }
+
+        var frame = _sink.GetFrameBuffer(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + TcpSegment.MaxHeaderLength);
+        var tcp = frame[(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength)..];
+        var length = TcpSegment.WriteHeader(tcp, tuple.LocalPort, tuple.RemotePort, seq.Value, ack.Value, flags, window, options);
+        TcpSegment.WriteChecksum(tcp[..length], tuple.LocalAddress, tuple.RemoteAddress);
+        WriteIpAndEthernet(frame, mac, tuple.RemoteAddress, IpProtocol.Tcp, length);
+        Commit(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + length);
+    }
+
+    /// <summary>Builds and sends one segment of <paramref name="connection"/>, pulling payload from its owner. False if not sent.</summary>
+    internal bool TransmitSegment(TcpConnection connection, SeqNumber seq, SeqNumber ack, TcpFlags flags, ushort window,
+        in TcpOptions options, long payloadOffset, int payloadLength)
+    {
+        var tuple = connection.FourTuple;
+        if (!TryResolve(tuple.RemoteAddress, out var mac))
+        {
+            AwaitArp(connection);
+            return false;
+        }
+
+        var headerRoom = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength;
+        var frame = _sink.GetFrameBuffer(headerRoom + TcpSegment.MaxHeaderLength + payloadLength);
+        var tcp = frame[headerRoom..];
+        var tcpHeaderLength = TcpSegment.WriteHeader(tcp, tuple.LocalPort, tuple.RemotePort, seq.Value, ack.Value, flags, window, options);
+        if (payloadLength > 0)
+        {
+            connection.Handler?.CopySendData(connection, payloadOffset, tcp.Slice(tcpHeaderLength, payloadLength));
+        }
+
+        var segmentLength = tcpHeaderLength + payloadLength;
+        TcpSegment.WriteChecksum(tcp[..segmentLength], tuple.LocalAddress, tuple.RemoteAddress);
+        WriteIpAndEthernet(frame, mac, tuple.RemoteAddress, IpProtocol.Tcp, segmentLength);
+        Commit(headerRoom + segmentLength);
+        return true;
+    }
+}
