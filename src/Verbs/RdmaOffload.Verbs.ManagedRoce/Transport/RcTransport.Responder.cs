@@ -35,6 +35,7 @@ internal sealed partial class RcTransport
     private bool _sequenceNakSent;
     private (bool Pending, AckExtendedTransportHeader Aeth, Psn Psn) _nak;
 
+    private bool _fatalAfterNak;
     private MessageInProgress _inProgress;
     private long _messageOffset;          // bytes of the current SEND/WRITE already placed
     private ulong _writeAddress;          // WRITE: where the next payload byte goes
@@ -51,12 +52,20 @@ internal sealed partial class RcTransport
         _ackPending = false;
         _sequenceNakSent = false;
         _nak = default;
+        _fatalAfterNak = false;
         _inProgress = MessageInProgress.None;
         _messageOffset = 0;
     }
 
     private void HandleRequest(in RocePacket packet)
     {
+        if (_fatalAfterNak)
+        {
+            // A fatal NAK is on its way and the QP is about to enter ERROR: nothing more is accepted.
+            Counters.DroppedInState++;
+            return;
+        }
+
         var psn = packet.Header.Psn;
         int distance = Psn.Distance(_expectedPsn, psn);
         if (distance < 0)
@@ -291,8 +300,6 @@ internal sealed partial class RcTransport
         QueueNak(AckExtendedTransportHeader.Nak(_msn, code), _expectedPsn);
         _fatalAfterNak = true;
     }
-
-    private bool _fatalAfterNak;
 
     private void QueueNak(AckExtendedTransportHeader aeth, Psn psn) => _nak = (true, aeth, psn);
 
