@@ -1,0 +1,32 @@
+using System.Buffers.Binary;
+using RdmaOffload.Protocol.Wire;
+
+namespace RdmaOffload.Protocol.Messages;
+
+/// <summary>Either way: answer to a <see cref="Ping"/>, echoing its token. Body: token u64.</summary>
+/// <param name="Token">Opaque to the receiver; lets the sender match answers and measure round trips.</param>
+public readonly record struct Pong(ulong Token) : IProtocolMessage<Pong>
+{
+    private const int Length = 8;
+
+    /// <inheritdoc />
+    public static MessageType Type => MessageType.Pong;
+
+    /// <inheritdoc />
+    public int BodyLength => Length;
+
+    /// <inheritdoc />
+    public DecodeStatus Validate() => DecodeStatus.Ok;
+
+    /// <inheritdoc />
+    public void WriteBody(Span<byte> destination) => BinaryPrimitives.WriteUInt64BigEndian(destination, Token);
+
+    /// <inheritdoc />
+    public static DecodeStatus TryReadBody(ReadOnlySpan<byte> body, out Pong message)
+    {
+        message = default;
+        return body.Length != Length
+            ? DecodeStatus.BodyLengthMismatch
+            : BodyDecoding.Accept(new Pong(BinaryPrimitives.ReadUInt64BigEndian(body)), out message);
+    }
+}
