@@ -16,6 +16,10 @@ public sealed partial class TcpConnection
             {
                 SendSyn(now, withAck: State == TcpState.SynReceived); // the first attempt waited for ARP
             }
+            else if (State == TcpState.SynReceived && _ackNow)
+            {
+                SendAck(now); // e.g. the peer's SYN-ACK in a simultaneous open (RFC 9293 §3.5, figure 7)
+            }
 
             return false;
         }
