@@ -1,0 +1,258 @@
+using System.Net;
+using System.Net.Sockets;
+using RdmaOffload.Verbs.ManagedRoce.Transport;
+using RdmaOffload.Verbs.ManagedRoce.Wire;
+
+namespace RdmaOffload.Verbs.ManagedRoce;
+
+/// <summary>
+/// An RC queue pair: the sans-IO <see cref="RcTransport"/> behind a lock, fed by the device's receive
+/// and timer threads and by the poster's thread, emitting through the device's UDP socket.
+/// </summary>
+internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
+{
+    private const int MaxPollRoundsPerEvent = 16;
+
+    private readonly ManagedRoceDevice _device;
+    private readonly RcTransport _transport;
+    private readonly Lock _gate = new();
+    private readonly byte[] _transmitBuffer = new byte[RocePacketWriter.PacketLength(RoceOpcode.RdmaWriteOnlyWithImmediate, 4096)];
+    private SocketAddress? _peer;
+    private IcrcAddressing _addressing;
+    private bool _disposed;
+
+    public ManagedQueuePair(ManagedRoceDevice device, ManagedProtectionDomain domain, uint queuePairNumber, QueuePairOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.SendCompletionQueue is not ManagedCompletionQueue sendCq || options.ReceiveCompletionQueue is not ManagedCompletionQueue receiveCq)
+        {
+            throw new RdmaException("ibv_create_qp: completion queues must come from a managed-roce device", 22);
+        }
+
+        var limits = device.Attributes;
+        if (options.MaxSendWorkRequests < 1 || options.MaxSendWorkRequests > limits.MaxQueuePairWorkRequests
+            || options.MaxReceiveWorkRequests < 1 || options.MaxReceiveWorkRequests > limits.MaxQueuePairWorkRequests
+            || options.MaxSendScatterGatherEntries > limits.MaxScatterGatherEntries || options.MaxReceiveScatterGatherEntries > limits.MaxScatterGatherEntries)
+        {
+            throw new RdmaException("ibv_create_qp", 22);
+        }
+
+        _device = device;
+        QueuePairNumber = queuePairNumber;
+        _transport = new RcTransport(
+            queuePairNumber,
+            new RcTransportOptions
+            {
+                MaxSendWorkRequests = options.MaxSendWorkRequests,
+                MaxReceiveWorkRequests = options.MaxReceiveWorkRequests,
+                MaxSendEntries = Math.Max(options.MaxSendScatterGatherEntries, 1),
+                MaxReceiveEntries = Math.Max(options.MaxReceiveScatterGatherEntries, 1),
+                SignalAllSends = options.SignalAllSends,
+            },
+            domain.Keys,
+            sendCq,
+            receiveCq);
+    }
+
+    public uint QueuePairNumber { get; }
+
+    public QueuePairState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transport.State;
+            }
+        }
+    }
+
+    /// <summary>Transport counters (retransmissions, NAKs, drops) for diagnostics.</summary>
+    public TransportCounters Counters => _transport.Counters;
+
+    public QueuePairState QueryState() => State;
+
+    public void ModifyToInit(byte portNumber, MemoryAccess remoteAccess)
+    {
+        if (portNumber != 1)
+        {
+            throw new RdmaException("ibv_modify_qp(INIT): port", 22);
+        }
+
+        lock (_gate)
+        {
+            _transport.ModifyToInit(remoteAccess);
+        }
+    }
+
+    public void ModifyToReadyToReceive(in ReadyToReceiveAttributes attributes)
+    {
+        if (attributes.LocalGidIndex != 0 || attributes.RemoteGid.IsZero)
+        {
+            throw new RdmaException("ibv_modify_qp(RTR): GID index must be 0 and the remote GID set", 22);
+        }
+
+        var remote = attributes.RemoteGid.ToIPAddress();
+        if (remote.AddressFamily != _device.LocalEndPoint.AddressFamily)
+        {
+            throw new RdmaException($"ibv_modify_qp(RTR): remote GID {attributes.RemoteGid} is not reachable from {_device.LocalEndPoint.Address}", 22);
+        }
+
+        int port = _device.ResolvePeerPort(attributes.RemoteGid, attributes.RemoteLid);
+        var attributesWithMtu = attributes.PathMtu > _device.ActiveMtu || attributes.PathMtu == 0 ? attributes with { PathMtu = _device.ActiveMtu } : attributes;
+        lock (_gate)
+        {
+            _transport.ModifyToReadyToReceive(attributesWithMtu);
+            _peer = new IPEndPoint(remote, port).Serialize();
+            _addressing = new IcrcAddressing(_device.LocalGid, attributes.RemoteGid, (ushort)_device.LocalEndPoint.Port, (ushort)port);
+        }
+    }
+
+    public void ModifyToReadyToSend(in ReadyToSendAttributes attributes)
+    {
+        lock (_gate)
+        {
+            _transport.ModifyToReadyToSend(attributes);
+        }
+    }
+
+    public void ModifyToError()
+    {
+        lock (_gate)
+        {
+            _transport.ModifyToError();
+        }
+    }
+
+    public void ModifyToReset()
+    {
+        lock (_gate)
+        {
+            _transport.ModifyToReset();
+        }
+    }
+
+    public void PostSend(in SendWorkRequest request, ReadOnlySpan<ScatterGatherEntry> entries)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var error = _transport.PostSend(request, entries);
+            if (error != PostError.None)
+            {
+                throw new RdmaException("ibv_post_send", (int)error);
+            }
+
+            PollLocked(ManagedRoceDevice.NowMicroseconds());
+        }
+
+        _device.WakeTimers();
+    }
+
+    public int PostSend(ReadOnlySpan<SendWorkRequest> requests, ReadOnlySpan<ScatterGatherEntry> entries)
+    {
+        int posted = 0;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (ref readonly var request in requests)
+            {
+                if (request.FirstEntry < 0 || request.EntryCount < 0 || request.FirstEntry > entries.Length - request.EntryCount
+                    || _transport.PostSend(request, entries.Slice(request.FirstEntry, request.EntryCount)) != PostError.None)
+                {
+                    break;
+                }
+
+                posted++;
+            }
+
+            PollLocked(ManagedRoceDevice.NowMicroseconds());
+        }
+
+        _device.WakeTimers();
+        return posted;
+    }
+
+    public void PostReceive(ulong workRequestId, ReadOnlySpan<ScatterGatherEntry> entries)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var error = _transport.PostReceive(workRequestId, entries);
+            if (error != PostError.None)
+            {
+                throw new RdmaException("ibv_post_recv", (int)error);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _transport.ModifyToReset();
+        }
+
+        _device.Remove(this);
+    }
+
+    internal void HandlePacket(in RocePacket packet, long now)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _transport.HandlePacket(packet, now);
+            PollLocked(now);
+        }
+    }
+
+    /// <summary>Timer tick: returns the next deadline in microseconds.</summary>
+    internal long Poll(long now)
+    {
+        lock (_gate)
+        {
+            return _disposed ? long.MaxValue : PollLocked(now);
+        }
+    }
+
+    Span<byte> IPacketTransmitter.GetBuffer(int length) => _transmitBuffer.AsSpan(0, length);
+
+    void IPacketTransmitter.Transmit(int length)
+    {
+        var packet = _transmitBuffer.AsSpan(0, length);
+        InvariantCrc.Write(packet, _addressing);
+        try
+        {
+            _device.Socket.SendTo(packet, SocketFlags.None, _peer!);
+        }
+        catch (SocketException)
+        {
+            // A full socket buffer or an ICMP error is packet loss; the transport retransmits.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The device is closing.
+        }
+    }
+
+    private long PollLocked(long now)
+    {
+        long next = _transport.Poll(now, this);
+        for (int round = 1; round < MaxPollRoundsPerEvent && _transport.HasPendingOutput; round++)
+        {
+            next = _transport.Poll(now, this);
+        }
+
+        return next;
+    }
+}

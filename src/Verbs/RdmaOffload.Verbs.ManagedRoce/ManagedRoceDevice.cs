@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RdmaOffload.Verbs.ManagedRoce;
+
+/// <summary>
+/// A managed-roce device: one UDP socket, one receive thread dispatching packets to QPs by
+/// destination QPN, and one timer thread driving the transports' retransmission and RNR timers.
+/// </summary>
+public sealed partial class ManagedRoceDevice : IRdmaDevice
+{
+    private const int IpMtuDiscover = 10;     // IP_MTU_DISCOVER
+    private const int IpPmtuDiscoverDo = 2;   // IP_PMTUDISC_DO: always set DF, so Linux sends identification 0
+
+    private readonly ConcurrentDictionary<uint, ManagedQueuePair> _queuePairs = new();
+    private readonly Lock _queuePairGate = new();
+    private ManagedQueuePair[] _queuePairSnapshot = [];
+    private uint _nextQueuePairNumber = 0x11;
+    private readonly Thread _receiveThread;
+    private readonly Thread _timerThread;
+    private readonly AutoResetEvent _timerWake = new(false);
+    private volatile bool _disposed;
+
+    internal ManagedRoceDevice(ManagedRoceDeviceOptions options)
+    {
+        Options = options;
+        if (options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any))
+        {
+            throw new RdmaException($"managed-roce device {options.Name}: bind a specific address (its GID is derived from it), not {options.BindAddress}");
+        }
+
+        Socket = new Socket(options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            Socket.ReceiveBufferSize = options.SocketBufferBytes;
+            Socket.SendBufferSize = options.SocketBufferBytes;
+            if (options.BindAddress.AddressFamily == AddressFamily.InterNetwork && OperatingSystem.IsLinux())
+            {
+                Socket.SetSocketOption(SocketOptionLevel.IP, (SocketOptionName)IpMtuDiscover, IpPmtuDiscoverDo);
+            }
+
+            Socket.Bind(new IPEndPoint(options.BindAddress, options.Port));
+        }
+        catch (SocketException e)
+        {
+            Socket.Dispose();
+            throw new RdmaException($"managed-roce device {options.Name}: cannot bind UDP {options.BindAddress}:{options.Port}: {e.SocketErrorCode}", e);
+        }
+
+        LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
+        LocalGid = Gid.FromIPAddress(options.BindAddress);
+        DeviceRegistry.Add(this);
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"{options.Name} receive" };
+        _timerThread = new Thread(TimerLoop) { IsBackground = true, Name = $"{options.Name} timers" };
+        _receiveThread.Start();
+        _timerThread.Start();
+    }
+
+    /// <inheritdoc/>
+    public string Name => Options.Name;
+
+    /// <summary>The bound UDP endpoint (port filled in when 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>GID index 0: the bind address as a GID.</summary>
+    public Gid LocalGid { get; }
+
+    /// <summary>Datagrams dropped before reaching a QP: malformed, bad ICRC, unknown QPN.</summary>
+    public DeviceCounters Counters { get; } = new();
+
+    /// <inheritdoc/>
+    public DeviceAttributes Attributes { get; } = new(
+        MaxQueuePairs: 1 << 16,
+        MaxQueuePairWorkRequests: 1 << 14,
+        MaxScatterGatherEntries: 32,
+        MaxCompletionQueues: 1 << 16,
+        MaxCompletionQueueEntries: 1 << 20,
+        MaxMemoryRegions: 1 << 20,
+        MaxMemoryRegionSize: 1UL << 40,
+        MaxReadAtomicPerQueuePair: 16);
+
+    internal ManagedRoceDeviceOptions Options { get; }
+
+    internal Socket Socket { get; }
+
+    /// <summary>Active MTU: 4096 on loopback, else 1024 (fits a 1500-byte Ethernet MTU with headers).</summary>
+    internal PathMtu ActiveMtu => IPAddress.IsLoopback(Options.BindAddress) ? PathMtu.Mtu4096 : PathMtu.Mtu1024;
+
+    /// <inheritdoc/>
+    public PortAttributes QueryPort(byte portNumber)
+    {
+        RequirePort(portNumber);
+        return new PortAttributes(PortState.Active, PathMtu.Mtu4096, ActiveMtu, 1, RdmaTransport.Ethernet);
+    }
+
+    /// <inheritdoc/>
+    public Gid QueryGid(byte portNumber, int index)
+    {
+        RequirePort(portNumber);
+        return index == 0 ? LocalGid : throw new RdmaException("ibv_query_gid", 22);
+    }
+
+    /// <inheritdoc/>
+    public int? FindGidIndex(byte portNumber, IPAddress address)
+    {
+        RequirePort(portNumber);
+        ArgumentNullException.ThrowIfNull(address);
+        return Gid.FromIPAddress(address) == LocalGid ? 0 : null;
+    }
+
+    /// <inheritdoc/>
+    public IProtectionDomain AllocateProtectionDomain()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new ManagedProtectionDomain(this);
+    }
+
+    /// <inheritdoc/>
+    public ICompletionQueue CreateCompletionQueue(int minimumEntries)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (minimumEntries < 1 || minimumEntries > Attributes.MaxCompletionQueueEntries)
+        {
+            throw new RdmaException("ibv_create_cq", 22);
+        }
+
+        return new ManagedCompletionQueue(minimumEntries);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        DeviceRegistry.Remove(this);
+        foreach (var queuePair in _queuePairs.Values)
+        {
+            queuePair.Dispose();
+        }
+
+        Socket.Dispose(); // unblocks the receive thread
+        _timerWake.Set();
+        _receiveThread.Join(TimeSpan.FromSeconds(5));
+        _timerThread.Join(TimeSpan.FromSeconds(5));
+        _timerWake.Dispose();
+    }
+
+    /// <summary>The clock the transports run on, in microseconds.</summary>
+    internal static long NowMicroseconds() => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
+
+    internal IQueuePair CreateQueuePair(ManagedProtectionDomain domain, QueuePairOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_queuePairGate)
+        {
+            uint qpn;
+            do
+            {
+                qpn = _nextQueuePairNumber;
+                _nextQueuePairNumber = _nextQueuePairNumber >= 0xFF_FFFF ? 0x11 : _nextQueuePairNumber + 1;
+            }
+            while (_queuePairs.ContainsKey(qpn));
+
+            var queuePair = new ManagedQueuePair(this, domain, qpn, options);
+            _queuePairs[qpn] = queuePair;
+            _queuePairSnapshot = [.. _queuePairs.Values];
+            return queuePair;
+        }
+    }
+
+    internal void Remove(ManagedQueuePair queuePair)
+    {
+        lock (_queuePairGate)
+        {
+            _queuePairs.TryRemove(queuePair.QueuePairNumber, out _);
+            _queuePairSnapshot = [.. _queuePairs.Values];
+        }
+    }
+
+    /// <summary>Tells the timer thread a deadline may have moved earlier.</summary>
+    internal void WakeTimers() => _timerWake.Set();
+
+    /// <summary>UDP port of a peer: explicit (LID convention), a device of this process with that GID, or the default.</summary>
+    internal int ResolvePeerPort(Gid gid, ushort remoteLid) =>
+        remoteLid != 0 ? remoteLid : DeviceRegistry.FindUniquePort(gid) ?? Options.DefaultPeerPort;
+
+    private static void RequirePort(byte portNumber)
+    {
+        if (portNumber != 1)
+        {
+            throw new RdmaException("ibv_query_port", 22);
+        }
+    }
+}
+
+/// <summary>Per-device drop counters.</summary>
+public sealed class DeviceCounters
+{
+    private long _malformed;
+    private long _badIcrc;
+    private long _unknownQueuePair;
+    private long _received;
+
+    /// <summary>Datagrams received.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Datagrams that were not valid RoCEv2 RC packets.</summary>
+    public long Malformed => Volatile.Read(ref _malformed);
+
+    /// <summary>Packets whose ICRC did not match.</summary>
+    public long BadIcrc => Volatile.Read(ref _badIcrc);
+
+    /// <summary>Packets for a QPN that does not exist here.</summary>
+    public long UnknownQueuePair => Volatile.Read(ref _unknownQueuePair);
+
+    internal void CountReceived() => Interlocked.Increment(ref _received);
+
+    internal void CountMalformed() => Interlocked.Increment(ref _malformed);
+
+    internal void CountBadIcrc() => Interlocked.Increment(ref _badIcrc);
+
+    internal void CountUnknownQueuePair() => Interlocked.Increment(ref _unknownQueuePair);
+}

@@ -1,0 +1,47 @@
+using System.Net;
+
+namespace RdmaOffload.Verbs.ManagedRoce;
+
+/// <summary>One managed-roce device: a UDP socket on a local address, speaking RoCEv2.</summary>
+public sealed record ManagedRoceDeviceOptions
+{
+    /// <summary>The standard RoCEv2 UDP port.</summary>
+    public const int RoceV2Port = 4791;
+
+    /// <summary>Device name (as <c>ibv_devices</c> would list it), e.g. <c>mroce0</c>.</summary>
+    public string Name { get; init; } = "mroce0";
+
+    /// <summary>The local address to bind; the device's GID is its IPv4-mapped (or IPv6) form. Must be a specific address.</summary>
+    public required IPAddress BindAddress { get; init; }
+
+    /// <summary>Local UDP port (4791 by default; 0 picks a free one).</summary>
+    public int Port { get; init; } = RoceV2Port;
+
+    /// <summary>
+    /// UDP port of peers whose port is not otherwise known (4791: kernel rxe and RoCE NICs). A peer in
+    /// this process is found by its GID; a nonzero <see cref="ReadyToReceiveAttributes.RemoteLid"/>
+    /// names the peer's UDP port explicitly (this provider's convention, since RoCE has no LIDs).
+    /// </summary>
+    public int DefaultPeerPort { get; init; } = RoceV2Port;
+
+    /// <summary>Send and receive socket buffer size in bytes.</summary>
+    public int SocketBufferBytes { get; init; } = 8 << 20;
+
+    /// <summary>
+    /// Check the ICRC of received packets. The ICRC covers the IPv4 identification field, which a UDP
+    /// socket cannot see: the check assumes 0, which is what Linux puts in unconnected DF datagrams
+    /// (this provider, and any peer sending that way). Kernel rxe randomises it, so turn this off to
+    /// receive from rxe over IPv4.
+    /// </summary>
+    public bool VerifyIcrc { get; init; } = true;
+}
+
+/// <summary>Configuration of the managed-roce provider.</summary>
+public sealed record ManagedRoceOptions
+{
+    /// <summary>The devices the provider offers.</summary>
+    public required IReadOnlyList<ManagedRoceDeviceOptions> Devices { get; init; }
+
+    /// <summary>TCP port of the connection manager's rendezvous listener when a caller asks for port 0 semantics.</summary>
+    public int ConnectionManagerPort { get; init; } = 18515;
+}
