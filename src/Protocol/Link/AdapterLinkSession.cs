@@ -1,0 +1,154 @@
+using RdmaOffload.Protocol.Auth;
+using RdmaOffload.Protocol.Messages;
+using RdmaOffload.Protocol.Wire;
+
+namespace RdmaOffload.Protocol.Link;
+
+/// <summary>
+/// The adapter's side of one host link: version negotiation, challenge–response authentication and the
+/// registration gate. Sans-IO: the caller decodes frames, passes each through <see cref="Admit(in Frame)"/>, then
+/// hands hello-exchange and registration messages to the typed handlers and sends what they return. Nonces come in
+/// from the caller's random source. Nothing here throws on peer input.
+/// </summary>
+public sealed class AdapterLinkSession
+{
+    private readonly SharedSecret _secret;
+    private readonly VersionRange _supported;
+    private Hello _hello;
+    private Bytes32 _adapterNonce;
+
+    /// <summary>A session for a freshly connected host.</summary>
+    /// <param name="secret">The secret shared with the hosts allowed on this adapter.</param>
+    /// <param name="adapterIdentity">This adapter's name, bound into both proofs.</param>
+    /// <param name="supported">Versions this adapter speaks; normally <see cref="ProtocolVersions.Supported"/>.</param>
+    public AdapterLinkSession(SharedSecret secret, string adapterIdentity, VersionRange supported)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        if (!PeerIdentity.IsValid(adapterIdentity))
+        {
+            throw new ArgumentException("Not a valid peer identity.", nameof(adapterIdentity));
+        }
+
+        if (!supported.IsValid)
+        {
+            throw new ArgumentOutOfRangeException(nameof(supported));
+        }
+
+        _secret = secret;
+        _supported = supported;
+        AdapterIdentity = adapterIdentity;
+    }
+
+    /// <summary>This adapter's identity.</summary>
+    public string AdapterIdentity { get; }
+
+    /// <summary>Current state.</summary>
+    public LinkState State { get; private set; } = LinkState.Connected;
+
+    /// <summary>The version chosen in the hello exchange; 0 before.</summary>
+    public byte Version { get; private set; }
+
+    /// <summary>The host's identity once it sent a hello; empty before. Trust it only once <see cref="IsAuthenticated"/>.</summary>
+    public string HostIdentity => _hello.HostIdentity ?? string.Empty;
+
+    /// <summary>Whether the host proved it holds the shared secret.</summary>
+    public bool IsAuthenticated => State is LinkState.Authenticated or LinkState.Registered;
+
+    /// <summary>Services registered so far.</summary>
+    public int RegisteredServices { get; private set; }
+
+    /// <summary>
+    /// Gate for every received frame. A violation moves the link to <see cref="LinkState.Closing"/>; the caller
+    /// sends a <c>ProtocolError</c> and a <c>LinkClose</c>. A link-level <c>LinkClose</c> or <c>ProtocolError</c> also closes.
+    /// </summary>
+    public Verdict Admit(in Frame frame) => Admit(frame.Type, frame.Version, frame.WorkQueue);
+
+    /// <inheritdoc cref="Admit(in Frame)"/>
+    public Verdict Admit(MessageType type, byte frameVersion, uint workQueue)
+    {
+        var verdict = LinkGate.Admit(State, Version, ProtocolRole.Host, type, frameVersion, workQueue);
+        if (verdict.IsViolation || (verdict.IsAccepted && LinkGate.ClosesLink(type, workQueue)))
+        {
+            State = LinkState.Closing;
+        }
+
+        return verdict;
+    }
+
+    /// <summary>
+    /// Handles the host's hello: picks the highest common version and answers with a challenge carrying
+    /// <paramref name="adapterNonce"/> (fresh random bytes from the caller), or refuses when no version is common.
+    /// </summary>
+    public Verdict OnHello(in Hello hello, Bytes32 adapterNonce, out HelloAnswer answer)
+    {
+        answer = default;
+        if (State != LinkState.Connected)
+        {
+            return Fail(ProtocolErrorCode.UnexpectedMessage);
+        }
+
+        if (!VersionRange.TryNegotiate(_supported, hello.Versions, out var version))
+        {
+            State = LinkState.Closing;
+            answer = new HelloAnswer(true, default, new HelloRefused(HelloRefusalReason.VersionUnsupported, _supported));
+            return Verdict.Accepted;
+        }
+
+        _hello = hello;
+        _adapterNonce = adapterNonce;
+        Version = version;
+        State = LinkState.Challenged;
+        answer = new HelloAnswer(false, new Challenge(version, adapterNonce, AdapterIdentity), default);
+        return Verdict.Accepted;
+    }
+
+    /// <summary>
+    /// Verifies the host's proof in constant time. On success the link is authenticated and <paramref name="result"/>
+    /// carries the adapter's own proof; on failure it is a rejection, the link closes and the verdict is
+    /// <see cref="ProtocolErrorCode.AuthenticationFailed"/>.
+    /// </summary>
+    public Verdict OnAuthResponse(in AuthResponse response, out AuthResult result)
+    {
+        result = AuthResult.Rejected;
+        if (State != LinkState.Challenged)
+        {
+            return Fail(ProtocolErrorCode.UnexpectedMessage);
+        }
+
+        var transcript = Transcript();
+        if (!transcript.Verify(_secret, AuthRole.Host, response.HostProof))
+        {
+            return Fail(ProtocolErrorCode.AuthenticationFailed);
+        }
+
+        State = LinkState.Authenticated;
+        result = new AuthResult(AuthStatus.Accepted, transcript.ComputeProof(_secret, AuthRole.Adapter));
+        return Verdict.Accepted;
+    }
+
+    /// <summary>Checks that a registration may be considered now; the adapter's policy then decides the outcome.</summary>
+    public Verdict OnRegisterService(in RegisterService request) =>
+        IsAuthenticated ? Verdict.Accepted : Fail(ProtocolErrorCode.NotAuthenticated);
+
+    /// <summary>Records the answer the adapter sends; a successful registration opens the link to connection traffic.</summary>
+    public void OnRegistrationSent(in ServiceRegistration answer)
+    {
+        if (IsAuthenticated && answer.Status == RegistrationStatus.Registered)
+        {
+            RegisteredServices++;
+            State = LinkState.Registered;
+        }
+    }
+
+    /// <summary>Begins closing from this end (shutdown, keepalive timeout).</summary>
+    public void Close() => State = LinkState.Closing;
+
+    private AuthTranscript Transcript() =>
+        new(_hello.Versions, Version, _hello.HostNonce, _adapterNonce, _hello.HostIdentity, AdapterIdentity);
+
+    private Verdict Fail(ProtocolErrorCode error)
+    {
+        State = LinkState.Closing;
+        return Verdict.Violation(error);
+    }
+}
