@@ -41,10 +41,13 @@ internal sealed class CmConnection : IRdmaConnection
     {
         if (Interlocked.Exchange(ref _disconnectRequested, 1) == 0 && _disposed == 0)
         {
-            // Moves the QP to error (outstanding work is flushed) and tells the peer; both sides
-            // then see RDMA_CM_EVENT_DISCONNECTED. A failure means the peer already left.
+            // Moves the QP to error (outstanding work is flushed) and tells the peer, which sees
+            // RDMA_CM_EVENT_DISCONNECTED. A failure means the peer already left. This side is
+            // disconnected now; it does not wait for the peer's DREP (which may never come).
             _ = ConnectionManager.Disconnect(_endpoint.Id.Pointer);
         }
+
+        _disconnected.TrySetResult();
     }
 
     public void Dispose()
