@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using RdmaOffload.NetStack.Link;
+
+namespace RdmaOffload.NetStack.Tap;
+
+/// <summary>
+/// Runs a <see cref="NetworkStack"/> on a <see cref="TapDevice"/>: one dedicated thread waits on the TAP and a wake-up
+/// eventfd, feeds frames to the stack in batches, polls its timers and runs work posted from other threads. This is
+/// the only place that reads a clock; the stack itself stays sans-IO.
+/// </summary>
+public sealed class NetStackHost : IFrameSink, IDisposable
+{
+    /// <summary>Frames read per wake-up before timers and posted work get a turn.</summary>
+    private const int ReadBatch = 64;
+
+    private readonly TapDevice _tap;
+    private readonly FileDescriptorHandle _wakeFd;
+    private readonly byte[] _rxBuffer = new byte[VirtioNetHeader.Size + 65536 + 64];
+    private readonly byte[] _txBuffer;
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private Exception? _failure;
+
+    /// <summary>Creates the stack on <paramref name="tap"/>; call <see cref="Start"/> to run it.</summary>
+    public NetStackHost(TapDevice tap, NetworkStackOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(tap);
+        ArgumentNullException.ThrowIfNull(options);
+        _tap = tap;
+        _txBuffer = new byte[VirtioNetHeader.Size + options.MaxFrameLength + 64];
+        var fd = TapInterop.CreateEventFd();
+        if (fd < 0)
+        {
+            throw new System.ComponentModel.Win32Exception(TapInterop.LastErrno, "eventfd failed.");
+        }
+
+        _wakeFd = new FileDescriptorHandle(fd);
+        Stack = new NetworkStack(options, this);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"netstack-{tap.Name}" };
+    }
+
+    /// <summary>The stack; touch it only from posted work or stack callbacks.</summary>
+    public NetworkStack Stack { get; }
+
+    /// <summary>Frames the kernel would not take (queue full).</summary>
+    public long TransmitDrops { get; private set; }
+
+    /// <summary>The failure that stopped the loop, if any.</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>Microseconds on the host's monotonic clock (what the stack is fed).</summary>
+    public static long Now => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>Starts the loop thread and announces the address.</summary>
+    public void Start()
+    {
+        Post(() => Stack.AnnounceAddress(Now));
+        _thread.Start();
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread (then polls the stack).</summary>
+    public void Post(Action work)
+    {
+        _posted.Enqueue(work);
+        TapInterop.SignalEventFd(_wakeFd.Fd);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread and returns its result.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try
+            {
+                completion.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                completion.SetException(e);
+            }
+        });
+        return completion.Task;
+    }
+
+    Span<byte> IFrameSink.GetFrameBuffer(int maxLength)
+    {
+        if (maxLength + VirtioNetHeader.Size > _txBuffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxLength), "Frame larger than the configured MTU.");
+        }
+
+        return _txBuffer.AsSpan(VirtioNetHeader.Size);
+    }
+
+    void IFrameSink.Commit(int length)
+    {
+        // Checksums are complete and segments MSS-sized, so the header says "nothing to offload".
+        _txBuffer.AsSpan(0, VirtioNetHeader.Size).Clear();
+        if (!_tap.Write(_txBuffer.AsSpan(0, VirtioNetHeader.Size + length)))
+        {
+            TransmitDrops++;
+        }
+    }
+
+    /// <summary>Stops the loop and waits for it.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        TapInterop.SignalEventFd(_wakeFd.Fd);
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
+
+        _wakeFd.Dispose();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Span<int> fds = [_tap.Fd, _wakeFd.Fd];
+            while (!_stopping)
+            {
+                var now = Now;
+                var next = Stack.NextPollTime;
+                var timeout = next == long.MaxValue ? 1000 : (int)Math.Clamp((next - now + 999) / 1000, 0, 1000);
+                var ready = _posted.IsEmpty ? TapInterop.WaitReadable(fds, timeout) : 0;
+                if ((ready & 2) != 0)
+                {
+                    TapInterop.DrainEventFd(_wakeFd.Fd);
+                }
+
+                for (var i = 0; i < ReadBatch; i++)
+                {
+                    var n = _tap.Read(_rxBuffer);
+                    if (n <= VirtioNetHeader.Size)
+                    {
+                        break;
+                    }
+
+                    _ = VirtioNetHeader.TryRead(_rxBuffer, out var header);
+                    Stack.Handle(_rxBuffer.AsSpan(VirtioNetHeader.Size, n - VirtioNetHeader.Size), Now, header.ChecksumTrusted);
+                }
+
+                while (_posted.TryDequeue(out var work))
+                {
+                    work();
+                }
+
+                Stack.Poll(Now);
+            }
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using RdmaOffload.NetStack.Tap;
+using RdmaOffload.NetStack.Wire;
+
+namespace RdmaOffload.NetStack.InteropTests.Infrastructure;
+
+/// <summary>
+/// A client network namespace joined to a NetStack TAP through a bridge, all created by this object with names
+/// unique to the process and removed on dispose (also after failures):
+/// <c>[netns client: veth 10.88.N.2/24] ─ veth ─ [bridge] ─ TAP ─ NetStack 10.88.N.1</c>.
+/// </summary>
+public sealed class NamespaceLab : IDisposable
+{
+    private static int _instances;
+    private readonly List<Action> _cleanup = [];
+
+    public NamespaceLab(int mtu = 1500, Action<NetworkStackOptions>? configure = null)
+    {
+        Shell.RequireRootAndTools("ip");
+        var id = $"{Environment.ProcessId % 100000}{Interlocked.Increment(ref _instances)}";
+        Subnet = 10 + (Environment.ProcessId + _instances) % 200;
+        Namespace = $"nsi{id}";
+        Bridge = $"nsb{id}";
+        var vethHost = $"nsh{id}";
+        var vethClient = $"nsc{id}";
+        StackAddress = Ipv4Address.Parse($"10.88.{Subnet}.1");
+        ClientAddress = Ipv4Address.Parse($"10.88.{Subnet}.2");
+        try
+        {
+            Shell.Run("ip", "netns", "add", Namespace).EnsureSuccess("ip netns add");
+            _cleanup.Add(() => Shell.Run("ip", "netns", "del", Namespace));
+            Shell.Run("ip", "link", "add", Bridge, "type", "bridge").EnsureSuccess("ip link add bridge");
+            _cleanup.Add(() => Shell.Run("ip", "link", "del", Bridge));
+            Shell.Run("ip", "link", "add", vethHost, "mtu", $"{mtu}", "type", "veth", "peer", "name", vethClient, "mtu", $"{mtu}").EnsureSuccess("ip link add veth");
+            _cleanup.Add(() => Shell.Run("ip", "link", "del", vethHost));
+            Shell.Run("ip", "link", "set", vethClient, "netns", Namespace).EnsureSuccess("move veth");
+            Shell.Run("ip", "link", "set", vethHost, "master", Bridge).EnsureSuccess("enslave veth");
+            Shell.Run("ip", "link", "set", vethHost, "up").EnsureSuccess("veth up");
+
+            Tap = TapDevice.Open($"nst{id}");
+            _cleanup.Add(() => Tap.Dispose());
+            Tap.BringUp(mtu);
+            Shell.Run("ip", "link", "set", Tap.Name, "master", Bridge).EnsureSuccess("enslave tap");
+            Shell.Run("ip", "link", "set", Bridge, "mtu", $"{mtu}").EnsureSuccess("bridge mtu");
+            Shell.Run("ip", "link", "set", Bridge, "up").EnsureSuccess("bridge up");
+
+            InNamespace("ip", "link", "set", "lo", "up").EnsureSuccess("lo up");
+            InNamespace("ip", "addr", "add", $"{ClientAddress}/24", "dev", vethClient).EnsureSuccess("client address");
+            InNamespace("ip", "link", "set", vethClient, "up").EnsureSuccess("client veth up");
+            ClientInterface = vethClient;
+
+            var options = new NetworkStackOptions
+            {
+                Address = StackAddress,
+                MacAddress = MacAddress.Parse($"02:00:0a:58:{Subnet:x2}:01"),
+                PrefixLength = 24,
+                Mtu = mtu,
+            };
+            configure?.Invoke(options);
+            Host = new NetStackHost(Tap, options);
+            _cleanup.Add(() => Host.Dispose()); // runs first: stop the loop before the TAP closes
+            Host.Start();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Namespace { get; }
+
+    public string Bridge { get; }
+
+    public string ClientInterface { get; } = "";
+
+    public int Subnet { get; }
+
+    public Ipv4Address StackAddress { get; }
+
+    public Ipv4Address ClientAddress { get; }
+
+    public TapDevice Tap { get; } = null!;
+
+    public NetStackHost Host { get; } = null!;
+
+    public Shell.Result InNamespace(params string[] command) => Shell.Run("ip", ["netns", "exec", Namespace, .. command]);
+
+    public Task<Shell.Result> InNamespaceAsync(TimeSpan timeout, params string[] command) =>
+        Shell.RunAsync("ip", ["netns", "exec", Namespace, .. command], timeout);
+
+    public void Dispose()
+    {
+        for (var i = _cleanup.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                _cleanup[i]();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+            {
+                TestContext.Out.WriteLine($"cleanup step failed: {e.Message}");
+            }
+        }
+
+        _cleanup.Clear();
+    }
+}
