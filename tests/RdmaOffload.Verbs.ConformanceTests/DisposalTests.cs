@@ -33,7 +33,7 @@ public sealed class DisposalTests
         Assert.That(live.MemoryRegions, Is.EqualTo(8));
         Assert.That(live.CompletionQueues, Is.EqualTo(8));
         Assert.That(live.ProtectionDomains, Is.EqualTo(4));
-        Assert.That(KernelResources.Count() - baseline, Is.EqualTo(new KernelResources(8, 8)).Or.EqualTo(KernelResources.Unavailable));
+        Assert.That(KernelResources.Count() - baseline, Is.EqualTo(new KernelResources(8, 8)).Or.EqualTo(KernelResources.Unavailable), () => KernelResources.LastOutput);
 
         foreach (var region in regions)
         {
@@ -89,6 +89,9 @@ internal readonly record struct KernelResources(int QueuePairs, int MemoryRegion
 {
     internal static readonly KernelResources Unavailable = new(-1, -1);
 
+    /// <summary>What the last count saw, for failure messages.</summary>
+    internal static string LastOutput { get; private set; } = "";
+
     public static KernelResources operator -(KernelResources left, KernelResources right) =>
         left == Unavailable || right == Unavailable ? Unavailable : new(left.QueuePairs - right.QueuePairs, left.MemoryRegions - right.MemoryRegions);
 
@@ -112,6 +115,7 @@ internal readonly record struct KernelResources(int QueuePairs, int MemoryRegion
             using var process = Process.Start(new ProcessStartInfo("rdma", $"resource show {kind}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
             string output = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
+            LastOutput = $"pid {pid}, rdma resource show {kind} (exit {process.ExitCode}):\n{output}";
             return process.ExitCode != 0 ? null : output.Split('\n').Count(line => line.Contains($"pid {pid} ", StringComparison.Ordinal));
         }
         catch (System.ComponentModel.Win32Exception)
