@@ -20,12 +20,19 @@ public sealed class NetStackHost : IFrameSink, IDisposable
     private readonly byte[] _txBuffer;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly Thread _thread;
+    private readonly LinkFaults? _faults;
+    private readonly PriorityQueue<DelayedFrame, (long At, long Order)> _delayed = new();
+    private long _delayedOrder;
     private volatile bool _stopping;
     private Exception? _failure;
 
     /// <summary>Creates the stack on <paramref name="tap"/>; call <see cref="Start"/> to run it.</summary>
-    public NetStackHost(TapDevice tap, NetworkStackOptions options)
+    /// <param name="tap">The TAP device the stack owns.</param>
+    /// <param name="options">Stack configuration.</param>
+    /// <param name="faults">Optional impairments for tests (both directions).</param>
+    public NetStackHost(TapDevice tap, NetworkStackOptions options, LinkFaults? faults = null)
     {
+        _faults = faults;
         ArgumentNullException.ThrowIfNull(tap);
         ArgumentNullException.ThrowIfNull(options);
         _tap = tap;
@@ -99,11 +106,59 @@ public sealed class NetStackHost : IFrameSink, IDisposable
     {
         // Checksums are complete and segments MSS-sized, so the header says "nothing to offload".
         _txBuffer.AsSpan(0, VirtioNetHeader.Size).Clear();
-        if (!_tap.Write(_txBuffer.AsSpan(0, VirtioNetHeader.Size + length)))
+        var frame = _txBuffer.AsSpan(0, VirtioNetHeader.Size + length);
+        if (_faults is not null && Impair(frame, toStack: false))
+        {
+            return;
+        }
+
+        if (!_tap.Write(frame))
         {
             TransmitDrops++;
         }
     }
+
+    /// <summary>Applies <see cref="LinkFaults"/>; returns true when the frame was consumed (dropped or queued).</summary>
+    private bool Impair(ReadOnlySpan<byte> frame, bool toStack)
+    {
+        if (_faults!.Drop())
+        {
+            return true;
+        }
+
+        var copies = _faults.Duplicate() ? 2 : 1;
+        var delay = _faults.DelayFor();
+        if (delay == 0 && copies == 1)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < copies; i++)
+        {
+            _delayed.Enqueue(new DelayedFrame(frame.ToArray(), toStack), (Now + delay, _delayedOrder++));
+        }
+
+        return true;
+    }
+
+    private void ReleaseDelayedFrames()
+    {
+        while (_delayed.TryPeek(out var frame, out var key) && key.At <= Now)
+        {
+            _delayed.Dequeue();
+            if (frame.ToStack)
+            {
+                _ = VirtioNetHeader.TryRead(frame.Bytes, out var header);
+                Stack.Handle(frame.Bytes.AsSpan(VirtioNetHeader.Size), Now, header.ChecksumTrusted);
+            }
+            else if (!_tap.Write(frame.Bytes))
+            {
+                TransmitDrops++;
+            }
+        }
+    }
+
+    private readonly record struct DelayedFrame(byte[] Bytes, bool ToStack);
 
     /// <summary>Stops the loop and waits for it.</summary>
     public void Dispose()
@@ -127,6 +182,11 @@ public sealed class NetStackHost : IFrameSink, IDisposable
             {
                 var now = Now;
                 var next = Stack.NextPollTime;
+                if (_delayed.TryPeek(out _, out var delayedKey))
+                {
+                    next = Math.Min(next, delayedKey.At);
+                }
+
                 var timeout = next == long.MaxValue ? 1000 : (int)Math.Clamp((next - now + 999) / 1000, 0, 1000);
                 var ready = _posted.IsEmpty ? TapInterop.WaitReadable(fds, timeout) : 0;
                 if ((ready & 2) != 0)
@@ -142,8 +202,18 @@ public sealed class NetStackHost : IFrameSink, IDisposable
                         break;
                     }
 
+                    if (_faults is not null && Impair(_rxBuffer.AsSpan(0, n), toStack: true))
+                    {
+                        continue;
+                    }
+
                     _ = VirtioNetHeader.TryRead(_rxBuffer, out var header);
                     Stack.Handle(_rxBuffer.AsSpan(VirtioNetHeader.Size, n - VirtioNetHeader.Size), Now, header.ChecksumTrusted);
+                }
+
+                if (_delayed.Count > 0)
+                {
+                    ReleaseDelayedFrames();
                 }
 
                 while (_posted.TryDequeue(out var work))

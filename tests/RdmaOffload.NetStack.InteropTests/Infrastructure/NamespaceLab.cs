@@ -13,7 +13,7 @@ public sealed class NamespaceLab : IDisposable
     private static int _instances;
     private readonly List<Action> _cleanup = [];
 
-    public NamespaceLab(int mtu = 1500, Action<NetworkStackOptions>? configure = null)
+    public NamespaceLab(int mtu = 1500, Action<NetworkStackOptions>? configure = null, LinkFaults? faults = null)
     {
         Shell.RequireRootAndTools("ip");
         var id = $"{Environment.ProcessId % 100000}{Interlocked.Increment(ref _instances)}";
@@ -56,7 +56,7 @@ public sealed class NamespaceLab : IDisposable
                 Mtu = mtu,
             };
             configure?.Invoke(options);
-            Host = new NetStackHost(Tap, options);
+            Host = new NetStackHost(Tap, options, faults);
             _cleanup.Add(() => Host.Dispose()); // runs first: stop the loop before the TAP closes
             Host.Start();
         }
@@ -82,6 +82,17 @@ public sealed class NamespaceLab : IDisposable
     public TapDevice Tap { get; } = null!;
 
     public NetStackHost Host { get; } = null!;
+
+    /// <summary>Applies a netem qdisc on the client's interface; fails the test clearly when the kernel lacks sch_netem.</summary>
+    public void ApplyNetem(params string[] netemArguments)
+    {
+        var result = InNamespace(["tc", "qdisc", "add", "dev", ClientInterface, "root", "netem", .. netemArguments]);
+        if (result.ExitCode != 0)
+        {
+            Assert.Fail($"tc netem is not available here ({result.StandardError.Trim()}); the kernel " +
+                $"{Environment.OSVersion.Version} needs CONFIG_NET_SCH_NETEM. The same impairments are covered by the LinkFaults tests.");
+        }
+    }
 
     public Shell.Result InNamespace(params string[] command) => Shell.Run("ip", ["netns", "exec", Namespace, .. command]);
 
