@@ -34,8 +34,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         Socket = new Socket(options.BindAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            Socket.ReceiveBufferSize = options.SocketBufferBytes;
-            Socket.SendBufferSize = options.SocketBufferBytes;
+            SetBufferSizes(Socket, options.SocketBufferBytes);
             if (options.BindAddress.AddressFamily == AddressFamily.InterNetwork && OperatingSystem.IsLinux())
             {
                 Socket.SetSocketOption(SocketOptionLevel.IP, (SocketOptionName)IpMtuDiscover, IpPmtuDiscoverDo);
@@ -186,9 +185,37 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     /// <summary>Tells the timer thread a deadline may have moved earlier.</summary>
     internal void WakeTimers() => _timerWake.Set();
 
-    /// <summary>UDP port of a peer: explicit (LID convention), a device of this process with that GID, or the default.</summary>
+    /// <summary>
+    /// UDP port of a peer: explicit (LID convention), the only device of this process with that GID,
+    /// this device when the GID is its own, or the default peer port.
+    /// </summary>
     internal int ResolvePeerPort(Gid gid, ushort remoteLid) =>
-        remoteLid != 0 ? remoteLid : DeviceRegistry.FindUniquePort(gid) ?? Options.DefaultPeerPort;
+        remoteLid != 0 ? remoteLid
+        : DeviceRegistry.FindUniquePort(gid) ?? (gid == LocalGid ? LocalEndPoint.Port : Options.DefaultPeerPort);
+
+    /// <summary>
+    /// Large socket buffers absorb bursts of a window of packets; net.core.rmem_max usually caps
+    /// SO_RCVBUF far lower, so the *FORCE variants are tried first (they need CAP_NET_ADMIN).
+    /// </summary>
+    private static void SetBufferSizes(Socket socket, int bytes)
+    {
+        const int SoSendBufferForce = 32;
+        const int SoReceiveBufferForce = 33;
+        socket.ReceiveBufferSize = bytes;
+        socket.SendBufferSize = bytes;
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoReceiveBufferForce, bytes);
+                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoSendBufferForce, bytes);
+            }
+            catch (SocketException)
+            {
+                // Not privileged: keep what the plain options got.
+            }
+        }
+    }
 
     private static void RequirePort(byte portNumber)
     {

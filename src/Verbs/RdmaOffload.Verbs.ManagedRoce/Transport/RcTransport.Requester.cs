@@ -16,7 +16,8 @@ internal sealed partial class RcTransport
 
     private bool RequesterHasOutput => State == QueuePairState.ReadyToSend && _sqTransmit < _sqTail && _rnrResumeAt == 0 && CanTransmit(_sendQueue[_sqTransmit % _sendQueue.Length]);
 
-    private bool HasUnacknowledgedWork => _sqHead < _sqTransmit;
+    /// <summary>Something was sent and not yet acknowledged (possibly part of a partly sent request).</summary>
+    private bool HasUnacknowledgedWork => _sqHead < _sqTail && (_sqHead < _sqTransmit || Psn.Distance(_unackedPsn, _sentLimitPsn) > 0);
 
     private long NextRequesterDeadline()
     {
@@ -118,8 +119,12 @@ internal sealed partial class RcTransport
         long offset = (long)index * _mtu;
         if (wqe.IsRead)
         {
-            // One request covers the rest of the READ; a retry asks only for what is still missing.
-            var reth = new RdmaExtendedTransportHeader(wqe.RemoteAddress + (ulong)offset, wqe.RemoteKey, (uint)(wqe.Length - offset));
+            // A large READ goes out as several requests of at most ReadRequestPackets responses each, so
+            // the in-flight window paces the responses too; a retry asks only for the rest of its chunk.
+            int chunk = _options.ReadRequestPackets;
+            int endIndex = Math.Min(wqe.PacketCount, ((index / chunk) + 1) * chunk);
+            long endOffset = Math.Min(wqe.Length, (long)endIndex * _mtu);
+            var reth = new RdmaExtendedTransportHeader(wqe.RemoteAddress + (ulong)offset, wqe.RemoteKey, (uint)(endOffset - offset));
             int length = RocePacketWriter.PacketLength(RoceOpcode.RdmaReadRequest, 0);
             RocePacketWriter.Write(transmitter.GetBuffer(length), Header(RoceOpcode.RdmaReadRequest, _transmitPsn, ackRequest: true), 0, reth);
             transmitter.Transmit(length);
@@ -130,8 +135,12 @@ internal sealed partial class RcTransport
                 _readsIssued++;
             }
 
-            wqe.ExpectedResponsePsn = _transmitPsn;
-            _transmitPsn = wqe.FirstPsn + wqe.PacketCount;
+            if (index == 0 || Psn.Distance(wqe.ExpectedResponsePsn, _transmitPsn) < 0)
+            {
+                wqe.ExpectedResponsePsn = _transmitPsn;
+            }
+
+            _transmitPsn = wqe.FirstPsn + endIndex;
             return true;
         }
 
@@ -289,12 +298,10 @@ internal sealed partial class RcTransport
         long offset = (long)index * _mtu;
         bool last = index == wqe.PacketCount - 1;
         int expectedLength = (int)Math.Min(_mtu, wqe.Length - offset);
-        var opcode = packet.Opcode;
-        // A re-requested remainder starts again with FIRST (or ONLY), so accept either at any index.
-        bool opcodeFits = last
-            ? opcode is RoceOpcode.RdmaReadResponseLast or RoceOpcode.RdmaReadResponseOnly
-            : opcode is RoceOpcode.RdmaReadResponseFirst or RoceOpcode.RdmaReadResponseMiddle;
-        if (!opcodeFits || packet.Payload.Length != expectedLength)
+
+        // Chunked and re-requested READs restart FIRST..LAST at any index, so the payload length, not
+        // the opcode position, is what must match.
+        if (packet.Payload.Length != expectedLength)
         {
             Counters.ResponsesDropped++;
             return;
@@ -326,8 +333,9 @@ internal sealed partial class RcTransport
             return;
         }
 
-        // A READ not fully answered before an ACK past it means its responses were lost.
-        for (long i = _sqHead; i < _sqTransmit; i++)
+        // A READ not fully answered before an ACK past it means its responses were lost. (Scan to the
+        // tail: a go-back may have moved the transmit cursor before entries the ACK covers.)
+        for (long i = _sqHead; i < _sqTail; i++)
         {
             var wqe = _sendQueue[i % _sendQueue.Length];
             if (Psn.Distance(psn, wqe.FirstPsn) > 0)

@@ -73,7 +73,9 @@ internal sealed partial class RcTransport
             Counters.DuplicateRequests++;
             if (packet.Opcode == RoceOpcode.RdmaReadRequest)
             {
-                // The requester lost (part of) a response: answer again from this PSN. Rights are re-checked.
+                // The requester lost (part of) a response and goes back to this PSN: whatever we still had
+                // queued from here on is now redundant. Answer again from this PSN; rights are re-checked.
+                DropReadJobsFrom(psn);
                 QueueReadResponse(packet);
             }
             else
@@ -282,6 +284,20 @@ internal sealed partial class RcTransport
         _readJobCount++;
 
         return true;
+    }
+
+    private void DropReadJobsFrom(Psn psn)
+    {
+        for (int i = 0; i < _readJobCount; i++)
+        {
+            ref var job = ref _readJobs[(_readJobHead + i) % _readJobs.Length];
+            int remainingPackets = job.Remaining == 0 ? 1 : (int)((job.Remaining + (uint)_mtu - 1) / (uint)_mtu);
+            if (Psn.Distance(psn, job.NextPsn + (remainingPackets - 1)) >= 0)
+            {
+                _readJobCount = i;
+                return;
+            }
+        }
     }
 
     private void SendReceiverNotReady(Psn psn)

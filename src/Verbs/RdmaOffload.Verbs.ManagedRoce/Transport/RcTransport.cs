@@ -19,6 +19,9 @@ internal sealed record RcTransportOptions
     /// <summary>Request packets sent but not acknowledged before the requester waits.</summary>
     public int MaxPacketsInFlight { get; init; } = 256;
 
+    /// <summary>READ responses one READ request asks for at most (larger READs are split).</summary>
+    public int ReadRequestPackets { get; init; } = 64;
+
     /// <summary>Request packets between ACK requests inside a long message.</summary>
     public int AckRequestInterval { get; init; } = 32;
 
