@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using RdmaOffload.Protocol.Auth;
 using RdmaOffload.Protocol.Link;
 using RdmaOffload.Protocol.Messages;
@@ -235,4 +237,28 @@ public sealed class LinkSessionTests
         Assert.That(adapter.Admit(MessageType.ProtocolError, 1, 0), Is.EqualTo(Verdict.Accepted));
         Assert.That(adapter.State, Is.EqualTo(LinkState.Closing));
     }
+
+    [Test]
+    public void Arbitrary_frames_never_authenticate_a_host_or_reach_connection_handling() =>
+        Prop.ForAll<(byte Type, byte Version, uint WorkQueue)[]>(frames =>
+        {
+            var (_, adapter) = NewPair();
+            foreach (var (type, version, workQueue) in frames)
+            {
+                var messageType = (MessageType)type;
+                var verdict = adapter.Admit(messageType, version, workQueue);
+                var closes = messageType == MessageType.LinkClose || (messageType == MessageType.ProtocolError && workQueue == 0);
+                if (verdict.IsAccepted && !MessageTypes.IsHandshake(messageType) && !closes)
+                {
+                    return false;
+                }
+
+                if (adapter.IsAuthenticated)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(1000));
 }

@@ -147,6 +147,17 @@ public sealed class FuzzTests
         Assert.That(FrameCodec.TryDecode(frame, out DataWritten _), Is.EqualTo(DecodeStatus.UnexpectedMessageType));
     }
 
+    [Test]
+    public void Ipv4_connection_open_with_bits_above_32_is_out_of_range()
+    {
+        var bytes = G.Encode(new ConnectionOpen(IpFamily.V4, 0xC0000201, 5000, 0xC6336401, 80), 9);
+        bytes[12 + 8 + 11] = 1; // a high byte of the client address field
+        Assert.That(Frame.TryRead(bytes, out _), Is.EqualTo(DecodeStatus.FieldOutOfRange));
+        bytes[12 + 8 + 11] = 0;
+        bytes[12] = 5; // family
+        Assert.That(Frame.TryRead(bytes, out _), Is.EqualTo(DecodeStatus.FieldOutOfRange));
+    }
+
     private static bool AcceptedFramesAreSound(byte[] bytes)
     {
         var status = Frame.TryRead(bytes, out var frame);
