@@ -16,10 +16,14 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
     private TaskCompletionSource? _waiter;
     private bool _disposed;
 
-    public ManagedCompletionQueue(int capacity)
+    private readonly ManagedRoceDevice? _device;
+
+    public ManagedCompletionQueue(int capacity, ManagedRoceDevice? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _ring = new WorkCompletion[capacity];
+        _device = device;
+        _device?.Tracker.Opened(ResourceKind.CompletionQueue);
     }
 
     public int Capacity => _ring.Length;
@@ -96,10 +100,18 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
         TaskCompletionSource? waiter;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             waiter = _waiter;
             _waiter = null;
         }
+
+        _device?.Forget(this);
+        _device?.Tracker.Closed(ResourceKind.CompletionQueue);
 
         waiter?.TrySetException(new ObjectDisposedException(nameof(ManagedCompletionQueue)));
     }

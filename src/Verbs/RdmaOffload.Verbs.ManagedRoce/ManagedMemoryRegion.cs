@@ -8,12 +8,14 @@ internal sealed class ManagedMemoryRegion : IMemoryRegion
 {
     private readonly RegisteredMemory _region;
     private readonly bool _ownsMemory;
+    private readonly ManagedProtectionDomain _domain;
     private int _disposed;
 
-    public ManagedMemoryRegion(RegisteredMemory region, bool ownsMemory)
+    public ManagedMemoryRegion(RegisteredMemory region, bool ownsMemory, ManagedProtectionDomain domain)
     {
         _region = region;
         _ownsMemory = ownsMemory;
+        _domain = domain;
     }
 
     public nint Address => _region.Address;
@@ -59,5 +61,7 @@ internal sealed class ManagedMemoryRegion : IMemoryRegion
             // was invalidated just above, so the transports can no longer resolve it.
             NativeMemory.AlignedFree((void*)_region.Address);
         }
+
+        _domain.Forget(this);
     }
 }

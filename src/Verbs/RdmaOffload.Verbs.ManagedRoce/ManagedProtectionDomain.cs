@@ -8,7 +8,14 @@ internal sealed class ManagedProtectionDomain : IProtectionDomain
 {
     private readonly ManagedRoceDevice _device;
 
-    public ManagedProtectionDomain(ManagedRoceDevice device) => _device = device;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ManagedMemoryRegion, byte> _regions = new(ReferenceEqualityComparer.Instance);
+    private int _disposed;
+
+    public ManagedProtectionDomain(ManagedRoceDevice device)
+    {
+        _device = device;
+        device.Tracker.Opened(ResourceKind.ProtectionDomain);
+    }
 
     public IRdmaDevice Device => _device;
 
@@ -24,7 +31,7 @@ internal sealed class ManagedProtectionDomain : IProtectionDomain
         NativeMemory.Clear(memory, (nuint)length);
         try
         {
-            return new ManagedMemoryRegion(Keys.Register((nint)memory, length, access), ownsMemory: true);
+            return Track(new ManagedMemoryRegion(Keys.Register((nint)memory, length, access), ownsMemory: true, this));
         }
         catch
         {
@@ -40,13 +47,39 @@ internal sealed class ManagedProtectionDomain : IProtectionDomain
             throw new RdmaException("ibv_reg_mr", 14);
         }
 
-        return new ManagedMemoryRegion(Keys.Register(address, length, access), ownsMemory: false);
+        return Track(new ManagedMemoryRegion(Keys.Register(address, length, access), ownsMemory: false, this));
     }
 
     public IQueuePair CreateQueuePair(QueuePairOptions options) => _device.CreateQueuePair(this, options);
 
+    /// <summary>Disposes the domain and any regions still registered in it.</summary>
     public void Dispose()
     {
-        // Regions and QPs are owned and disposed by the caller; nothing native to free here.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var region in _regions.Keys)
+        {
+            region.Dispose();
+        }
+
+        _device.Forget(this);
+        _device.Tracker.Closed(ResourceKind.ProtectionDomain);
+    }
+
+    internal void Forget(ManagedMemoryRegion region)
+    {
+        _regions.TryRemove(region, out _);
+        _device.Tracker.Closed(ResourceKind.MemoryRegion);
+    }
+
+    private ManagedMemoryRegion Track(ManagedMemoryRegion region)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        _regions.TryAdd(region, 0);
+        _device.Tracker.Opened(ResourceKind.MemoryRegion);
+        return region;
     }
 }

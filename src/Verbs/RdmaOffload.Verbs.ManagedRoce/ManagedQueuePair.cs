@@ -52,6 +52,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             domain.Keys,
             sendCq,
             receiveCq);
+        device.Tracker.Opened(ResourceKind.QueuePair);
     }
 
     public uint QueuePairNumber { get; }
@@ -200,6 +201,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         }
 
         _device.Remove(this);
+        _device.Tracker.Closed(ResourceKind.QueuePair);
     }
 
     internal void HandlePacket(in RocePacket packet, long now)

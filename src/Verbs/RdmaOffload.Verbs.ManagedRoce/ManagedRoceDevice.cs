@@ -15,6 +15,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     private const int IpPmtuDiscoverDo = 2;   // IP_PMTUDISC_DO: always set DF, so Linux sends identification 0
 
     private readonly ConcurrentDictionary<uint, ManagedQueuePair> _queuePairs = new();
+    private readonly ConcurrentDictionary<IDisposable, byte> _children = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _queuePairGate = new();
     private ManagedQueuePair[] _queuePairSnapshot = [];
     private uint _nextQueuePairNumber = 0x11;
@@ -23,9 +24,10 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     private readonly AutoResetEvent _timerWake = new(false);
     private volatile bool _disposed;
 
-    internal ManagedRoceDevice(ManagedRoceDeviceOptions options)
+    internal ManagedRoceDevice(ManagedRoceDeviceOptions options, ResourceTracker tracker)
     {
         Options = options;
+        Tracker = tracker;
         if (options.BindAddress.Equals(IPAddress.Any) || options.BindAddress.Equals(IPAddress.IPv6Any))
         {
             throw new RdmaException($"managed-roce device {options.Name}: bind a specific address (its GID is derived from it), not {options.BindAddress}");
@@ -51,6 +53,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
         LocalGid = Gid.FromIPAddress(options.BindAddress);
         DeviceRegistry.Add(this);
+        Tracker.Opened(ResourceKind.Device);
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"{options.Name} receive" };
         _timerThread = new Thread(TimerLoop) { IsBackground = true, Name = $"{options.Name} timers" };
         _receiveThread.Start();
@@ -81,6 +84,8 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         MaxReadAtomicPerQueuePair: 16);
 
     internal ManagedRoceDeviceOptions Options { get; }
+
+    internal ResourceTracker Tracker { get; }
 
     internal Socket Socket { get; }
 
@@ -113,7 +118,9 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     public IProtectionDomain AllocateProtectionDomain()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new ManagedProtectionDomain(this);
+        var domain = new ManagedProtectionDomain(this);
+        _children.TryAdd(domain, 0);
+        return domain;
     }
 
     /// <inheritdoc/>
@@ -125,7 +132,9 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
             throw new RdmaException("ibv_create_cq", 22);
         }
 
-        return new ManagedCompletionQueue(minimumEntries);
+        var queue = new ManagedCompletionQueue(minimumEntries, this);
+        _children.TryAdd(queue, 0);
+        return queue;
     }
 
     /// <inheritdoc/>
@@ -138,9 +147,15 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
 
         _disposed = true;
         DeviceRegistry.Remove(this);
+        // Children first, as ibv_close_device requires: QPs, then PDs (with their MRs), then CQs.
         foreach (var queuePair in _queuePairs.Values)
         {
             queuePair.Dispose();
+        }
+
+        foreach (var child in _children.Keys.OrderBy(c => c is ManagedCompletionQueue ? 1 : 0))
+        {
+            child.Dispose();
         }
 
         Socket.Dispose(); // unblocks the receive thread
@@ -148,6 +163,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         _receiveThread.Join(TimeSpan.FromSeconds(5));
         _timerThread.Join(TimeSpan.FromSeconds(5));
         _timerWake.Dispose();
+        Tracker.Closed(ResourceKind.Device);
     }
 
     /// <summary>The clock the transports run on, in microseconds.</summary>
@@ -172,6 +188,9 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
             return queuePair;
         }
     }
+
+    /// <summary>A PD or CQ was disposed by its owner.</summary>
+    internal void Forget(IDisposable child) => _children.TryRemove(child, out _);
 
     internal void Remove(ManagedQueuePair queuePair)
     {

@@ -6,7 +6,7 @@ namespace RdmaOffload.Verbs.ManagedRoce;
 /// The <c>managed-roce</c> fabric provider: RoCEv2 reliable-connected transport implemented in C#
 /// over UDP, wire-compatible with Linux rxe, for machines and containers without kernel RDMA.
 /// </summary>
-public sealed class ManagedRoceProvider : IFabricProvider
+public sealed class ManagedRoceProvider : IFabricProvider, IFabricResourceCounter
 {
     private readonly ManagedRoceOptions _options;
 
@@ -43,8 +43,11 @@ public sealed class ManagedRoceProvider : IFabricProvider
     {
         var options = name is null ? _options.Devices[0] : _options.Devices.FirstOrDefault(d => d.Name == name)
             ?? throw new RdmaException($"managed-roce: no device named {name}");
-        return new ManagedRoceDevice(options);
+        return new ManagedRoceDevice(options, Tracker);
     }
+
+    /// <inheritdoc/>
+    public FabricResourceCounts GetLiveResourceCounts() => Tracker.Snapshot();
 
     /// <inheritdoc/>
     public IConnectionManager CreateConnectionManager() => throw new NotSupportedException("pending");
@@ -55,12 +58,14 @@ public sealed class ManagedRoceProvider : IFabricProvider
         // Devices are owned by whoever opened them.
     }
 
-    internal ManagedRoceDevice OpenDeviceFor(System.Net.IPAddress address)
-    {
-        var options = _options.Devices.FirstOrDefault(d => d.BindAddress.Equals(address))
+    internal ResourceTracker Tracker { get; } = new();
+
+    /// <summary>Options of the device bound to <paramref name="address"/>, for the connection manager.</summary>
+    internal ManagedRoceDeviceOptions DeviceOptionsFor(System.Net.IPAddress address) =>
+        _options.Devices.FirstOrDefault(d => d.BindAddress.Equals(address))
             ?? throw new RdmaConnectionException($"managed-roce: no device is bound to {address}");
-        return new ManagedRoceDevice(options);
-    }
+
+    internal ManagedRoceDevice OpenDevice(ManagedRoceDeviceOptions options) => new(options, Tracker);
 
     private static ulong NodeGuid(ManagedRoceDeviceOptions options)
     {
