@@ -134,6 +134,13 @@ public sealed partial class NetworkStack
         }
     }
 
+    /// <summary>Largest payload one <see cref="TransmitSegment"/> call may carry for a connection with this MSS.</summary>
+    internal int MaxSegmentPayload(int mss)
+    {
+        var limit = Math.Min(_sink.SegmentationOffloadLimit, 65535 - Ipv4Packet.MinHeaderLength - TcpSegment.MaxHeaderLength);
+        return limit > mss ? limit / mss * mss : mss;
+    }
+
     internal void TransmitReset(in TcpFourTuple tuple, SeqNumber seq, SeqNumber ack, TcpFlags flags) =>
         TransmitStateless(tuple, seq, ack, flags, 0, TcpOptions.None);
 
@@ -173,9 +180,23 @@ public sealed partial class NetworkStack
         }
 
         var segmentLength = tcpHeaderLength + payloadLength;
-        TcpSegment.WriteChecksum(tcp[..segmentLength], tuple.LocalAddress, tuple.RemoteAddress);
         WriteIpAndEthernet(frame, mac, tuple.RemoteAddress, IpProtocol.Tcp, segmentLength);
-        Commit(headerRoom + segmentLength);
+        var segmentSize = connection.SendMaximumSegmentSize;
+        if (payloadLength > segmentSize)
+        {
+            // The sink segments it: leave the pseudo-header sum for it to complete per segment.
+            var pseudo = InternetChecksum.Fold(InternetChecksum.PseudoHeaderSum(tuple.LocalAddress, tuple.RemoteAddress, (byte)IpProtocol.Tcp, segmentLength));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], pseudo);
+            _sink.CommitSegmented(headerRoom + segmentLength, headerRoom + tcpHeaderLength, segmentSize);
+            Counters.FramesSent++;
+            Counters.OffloadedSegmentsSent += (payloadLength + segmentSize - 1) / segmentSize;
+        }
+        else
+        {
+            TcpSegment.WriteChecksum(tcp[..segmentLength], tuple.LocalAddress, tuple.RemoteAddress);
+            Commit(headerRoom + segmentLength);
+        }
+
         return true;
     }
 }

@@ -12,6 +12,9 @@ public sealed class NetworkStackCounters
     /// <summary>Frames committed to the sink.</summary>
     public long FramesSent { get; internal set; }
 
+    /// <summary>TCP segments handed to the sink as parts of larger offloaded frames (TSO).</summary>
+    public long OffloadedSegmentsSent { get; internal set; }
+
     /// <summary>IPv4 packets or TCP segments dropped for a bad checksum.</summary>
     public long ChecksumErrors { get; internal set; }
 

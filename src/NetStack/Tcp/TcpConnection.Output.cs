@@ -71,7 +71,7 @@ public sealed partial class TcpConnection
 
             // The congestion window bounds what is in the network; the peer's window bounds what lies beyond SND.UNA.
             var usable = Math.Min(_congestion.CongestionWindow - flight, _sndWnd - outstanding);
-            var length = (int)Math.Max(Math.Min(Math.Min(_sendMss, unsent), usable), 0);
+            var length = (int)Math.Max(Math.Min(Math.Min(_stack.MaxSegmentPayload(_sendMss), unsent), usable), 0);
             var finPending = _closeRequested && State is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck
                 && nextOffset + length == _sendAvailableEnd && _sndNxt.IsBeforeOrEqual(FinSeq);
             if (length == 0 && !(finPending && unsent == 0))

@@ -3,14 +3,28 @@ namespace RdmaOffload.NetStack.InteropTests.Servers;
 /// <summary>Deterministic pseudo-random content addressable by offset, so servers generate it lazily and tests verify it by hash.</summary>
 public static class GeneratedContent
 {
+    // A 1 MiB pseudo-random block (odd size so it does not align with segments) repeated: filling is a copy.
+    private const int BlockSize = (1 << 20) + 13;
+    private static readonly byte[] Block = MakeBlock();
+
     /// <summary>Fills <paramref name="destination"/> with the content bytes at <paramref name="offset"/>.</summary>
     public static void Fill(long offset, Span<byte> destination)
     {
-        for (var i = 0; i < destination.Length; i++)
+        while (!destination.IsEmpty)
         {
-            var x = (ulong)(offset + i) * 0x9E3779B97F4A7C15UL;
-            destination[i] = (byte)((x >> 29) ^ (x >> 47));
+            var start = (int)(offset % BlockSize);
+            var count = Math.Min(destination.Length, BlockSize - start);
+            Block.AsSpan(start, count).CopyTo(destination);
+            destination = destination[count..];
+            offset += count;
         }
+    }
+
+    private static byte[] MakeBlock()
+    {
+        var block = new byte[BlockSize];
+        new Random(20261124).NextBytes(block);
+        return block;
     }
 
     public static string Sha256(long length)
