@@ -25,16 +25,16 @@ public sealed class SendDescriptorQueue
     public int Count => _queue.Count;
 
     /// <summary>Stream offset one past the last queued byte: total bytes ever queued.</summary>
-    public ulong QueuedBytes { get; private set; }
+    public long QueuedBytes { get; private set; }
 
     /// <summary>Cumulative bytes the client acknowledged (adapter) or whose descriptors completed (host).</summary>
-    public ulong AcknowledgedBytes { get; private set; }
+    public long AcknowledgedBytes { get; private set; }
 
     /// <summary>Stream offset where the oldest outstanding descriptor starts (equals <see cref="QueuedBytes"/> when empty).</summary>
-    public ulong CompletedBytes => _queue.Count == 0 ? QueuedBytes : _queue.Head.Start;
+    public long CompletedBytes => _queue.Count == 0 ? QueuedBytes : _queue.Head.Start;
 
     /// <summary>Queued bytes the client has not acknowledged.</summary>
-    public ulong UnacknowledgedBytes => QueuedBytes - AcknowledgedBytes;
+    public long UnacknowledgedBytes => QueuedBytes - AcknowledgedBytes;
 
     /// <summary>Appends a descriptor to the stream.</summary>
     /// <returns>A <see cref="ProtocolErrorCode.SendQueueViolation"/> if the queue is full or the id is outstanding.</returns>
@@ -55,7 +55,7 @@ public sealed class SendDescriptorQueue
     /// <paramref name="maxLength"/> and never past the end of one descriptor. False when the offset is not queued
     /// or already acknowledged.
     /// </summary>
-    public bool TryLocate(ulong streamOffset, uint maxLength, out SendSlice slice)
+    public bool TryLocate(long streamOffset, uint maxLength, out SendSlice slice)
     {
         slice = default;
         if (maxLength == 0 || streamOffset < AcknowledgedBytes || streamOffset >= QueuedBytes)
@@ -68,7 +68,7 @@ public sealed class SendDescriptorQueue
             ref readonly var queued = ref _queue[i];
             if (streamOffset < queued.End)
             {
-                var offset = streamOffset - queued.Start;
+                var offset = (ulong)(streamOffset - queued.Start);
                 var length = (uint)Math.Min(maxLength, queued.End - streamOffset);
                 slice = new SendSlice(queued.Descriptor.DescriptorId, queued.Descriptor.Address + offset,
                     queued.Descriptor.RemoteKey, length);
@@ -80,11 +80,11 @@ public sealed class SendDescriptorQueue
     }
 
     /// <summary>
-    /// Adapter: the client's cumulative acknowledgment, in stream bytes (TCP's ACK minus the initial sequence number
-    /// plus one, FIN excluded). Older acknowledgments are <see cref="VerdictKind.Ignored"/>; acknowledging bytes
+    /// Adapter: the client's cumulative acknowledgment as an outgoing stream offset (TCP's ACK minus the initial
+    /// sequence number minus one, FIN excluded: NetStack's <c>AcknowledgedOffset</c>). Older acknowledgments are <see cref="VerdictKind.Ignored"/>; acknowledging bytes
     /// never queued is a violation.
     /// </summary>
-    public Verdict Acknowledge(ulong cumulativeBytes)
+    public Verdict Acknowledge(long cumulativeBytes)
     {
         if (cumulativeBytes > QueuedBytes)
         {
@@ -153,8 +153,8 @@ public sealed class SendDescriptorQueue
         return false;
     }
 
-    private readonly record struct QueuedDescriptor(SendDescriptor Descriptor, ulong Start)
+    private readonly record struct QueuedDescriptor(SendDescriptor Descriptor, long Start)
     {
-        public ulong End => Start + Descriptor.Length;
+        public long End => Start + Descriptor.Length;
     }
 }

@@ -14,6 +14,8 @@ public sealed class AdapterLinkSession
 {
     private readonly SharedSecret _secret;
     private readonly VersionRange _supported;
+    private readonly HashSet<ushort> _pendingPorts = [];
+    private readonly HashSet<ushort> _registeredPorts = [];
     private Hello _hello;
     private Bytes32 _adapterNonce;
 
@@ -55,7 +57,10 @@ public sealed class AdapterLinkSession
     public bool IsAuthenticated => State is LinkState.Authenticated or LinkState.Registered;
 
     /// <summary>Services registered so far.</summary>
-    public int RegisteredServices { get; private set; }
+    public int RegisteredServices => _registeredPorts.Count;
+
+    /// <summary>Whether the host registered <paramref name="port"/>: only then may the adapter open connections for it here.</summary>
+    public bool IsRegistered(ushort port) => _registeredPorts.Contains(port);
 
     /// <summary>
     /// Gate for every received frame. A violation moves the link to <see cref="LinkState.Closing"/>; the caller
@@ -126,16 +131,39 @@ public sealed class AdapterLinkSession
         return Verdict.Accepted;
     }
 
-    /// <summary>Checks that a registration may be considered now; the adapter's policy then decides the outcome.</summary>
-    public Verdict OnRegisterService(in RegisterService request) =>
-        IsAuthenticated ? Verdict.Accepted : Fail(ProtocolErrorCode.NotAuthenticated);
+    /// <summary>
+    /// Accepts a registration request for consideration; the adapter's policy then decides and answers with
+    /// <see cref="OnRegistrationSent"/>. A port the host already registered is answered at once with
+    /// <paramref name="immediateAnswer"/> (<see cref="RegistrationStatus.AlreadyRegistered"/>).
+    /// </summary>
+    public Verdict OnRegisterService(in RegisterService request, out ServiceRegistration? immediateAnswer)
+    {
+        immediateAnswer = null;
+        if (!IsAuthenticated)
+        {
+            return Fail(ProtocolErrorCode.NotAuthenticated);
+        }
 
-    /// <summary>Records the answer the adapter sends; a successful registration opens the link to connection traffic.</summary>
+        if (_registeredPorts.Contains(request.Port) || !_pendingPorts.Add(request.Port))
+        {
+            immediateAnswer = new ServiceRegistration(request.Port, RegistrationStatus.AlreadyRegistered);
+        }
+
+        return Verdict.Accepted;
+    }
+
+    /// <summary>Records the policy's answer to a pending request; a success opens the link to connection traffic.</summary>
+    /// <exception cref="InvalidOperationException">No request for that port is pending: a bug in the caller.</exception>
     public void OnRegistrationSent(in ServiceRegistration answer)
     {
-        if (IsAuthenticated && answer.Status == RegistrationStatus.Registered)
+        if (!_pendingPorts.Remove(answer.Port))
         {
-            RegisteredServices++;
+            throw new InvalidOperationException($"No registration of port {answer.Port} is pending.");
+        }
+
+        if (answer.Status == RegistrationStatus.Registered)
+        {
+            _registeredPorts.Add(answer.Port);
             State = LinkState.Registered;
         }
     }

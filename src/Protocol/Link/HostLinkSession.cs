@@ -13,6 +13,8 @@ public sealed class HostLinkSession
 {
     private readonly SharedSecret _secret;
     private readonly Bytes32 _hostNonce;
+    private readonly HashSet<ushort> _pendingPorts = [];
+    private readonly HashSet<ushort> _registeredPorts = [];
     private Challenge _challenge;
     private bool _helloSent;
 
@@ -146,7 +148,36 @@ public sealed class HostLinkSession
         return Verdict.Accepted;
     }
 
-    /// <summary>Records a registration outcome; the first success opens the link to connection traffic.</summary>
+    /// <summary>Whether the adapter confirmed <paramref name="port"/>; connections may arrive for it.</summary>
+    public bool IsRegistered(ushort port) => _registeredPorts.Contains(port);
+
+    /// <summary>A registration request to send; the answer comes back through <see cref="OnServiceRegistration"/>.</summary>
+    /// <exception cref="InvalidOperationException">Not authenticated yet, or the port is already pending or registered.</exception>
+    public RegisterService CreateRegistration(ushort port, ushort weight, uint maxConnections)
+    {
+        if (!IsAuthenticated)
+        {
+            throw new InvalidOperationException("Services are registered after authentication.");
+        }
+
+        var request = new RegisterService(port, weight, maxConnections);
+        if (request.Validate() != DecodeStatus.Ok)
+        {
+            throw new ArgumentException("Port and weight must be non-zero.");
+        }
+
+        if (_registeredPorts.Contains(port) || !_pendingPorts.Add(port))
+        {
+            throw new InvalidOperationException($"Port {port} is already pending or registered.");
+        }
+
+        return request;
+    }
+
+    /// <summary>
+    /// Records the adapter's answer to a pending request; the first success opens the link to connection traffic.
+    /// An answer for a port not pending is a violation.
+    /// </summary>
     public Verdict OnServiceRegistration(in ServiceRegistration answer)
     {
         if (!IsAuthenticated)
@@ -154,8 +185,14 @@ public sealed class HostLinkSession
             return Fail(ProtocolErrorCode.NotAuthenticated);
         }
 
+        if (!_pendingPorts.Remove(answer.Port))
+        {
+            return Fail(ProtocolErrorCode.UnexpectedMessage);
+        }
+
         if (answer.Status == RegistrationStatus.Registered)
         {
+            _registeredPorts.Add(answer.Port);
             State = LinkState.Registered;
         }
 

@@ -1,8 +1,9 @@
 namespace RdmaOffload.Protocol.Wire;
 
 /// <summary>
-/// The message type byte of a frame. Values 0x01–0x3F are link-level (work queue number 0); 0x40–0x7F belong to
-/// one accelerated connection (work queue number non-zero). Values are wire constants: never renumber.
+/// The message type byte of a frame. Values 0x01–0x3F are link-level (work queue number 0; <see cref="ProtocolError"/>
+/// may also name a connection); 0x40–0x7F belong to one accelerated connection (work queue number non-zero).
+/// Values are wire constants: never renumber.
 /// </summary>
 public enum MessageType : byte
 {

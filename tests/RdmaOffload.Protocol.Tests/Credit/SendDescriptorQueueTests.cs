@@ -20,10 +20,10 @@ public sealed class SendDescriptorQueueTests
         {
             var adapter = new SendDescriptorQueue(maxOutstanding: 16);
             var host = new SendDescriptorQueue(maxOutstanding: 16);
-            var ends = new Dictionary<uint, ulong>();
+            var ends = new Dictionary<uint, long>();
             var posted = new List<uint>();
             var completed = new List<uint>();
-            ulong acked = 0;
+            long acked = 0;
             uint nextId = 1;
 
             void Complete()
@@ -60,7 +60,7 @@ public sealed class SendDescriptorQueueTests
                 }
                 else
                 {
-                    acked = Math.Min(adapter.QueuedBytes, acked + (ulong)step.Amount);
+                    acked = Math.Min(adapter.QueuedBytes, acked + step.Amount);
                     Assert.That(adapter.Acknowledge(acked), Is.EqualTo(Verdict.Accepted));
                     Complete();
                 }
@@ -84,15 +84,15 @@ public sealed class SendDescriptorQueueTests
             Gen.Choose(0, 5000).ToArbitrary(), (sizes, segment, ackedCandidate) =>
             {
                 var queue = new SendDescriptorQueue(sizes.Count);
-                var starts = new ulong[sizes.Count + 1];
+                var starts = new long[sizes.Count + 1];
                 for (var i = 0; i < sizes.Count; i++)
                 {
                     queue.Enqueue(new SendDescriptor((uint)i, (uint)(0x100 + i), AddressOf(i), (uint)sizes[i]));
-                    starts[i + 1] = starts[i] + (ulong)sizes[i];
+                    starts[i + 1] = starts[i] + sizes[i];
                 }
 
                 var total = starts[^1];
-                var acked = Math.Min((ulong)ackedCandidate, total);
+                var acked = Math.Min(ackedCandidate, total);
                 queue.Acknowledge(acked);
                 var offset = acked;
                 while (queue.TryLocate(offset, (uint)segment, out var slice))
@@ -100,9 +100,9 @@ public sealed class SendDescriptorQueueTests
                     // The slice starts at the right byte of the right descriptor and stays inside it.
                     var index = (int)slice.DescriptorId;
                     Assert.That(offset, Is.InRange(starts[index], starts[index + 1] - 1));
-                    Assert.That(slice.RemoteAddress, Is.EqualTo(AddressOf(index) + (offset - starts[index])));
+                    Assert.That(slice.RemoteAddress, Is.EqualTo(AddressOf(index) + (ulong)(offset - starts[index])));
                     Assert.That(slice.RemoteKey, Is.EqualTo(0x100 + slice.DescriptorId));
-                    Assert.That(slice.Length, Is.EqualTo(Math.Min((ulong)segment, starts[index + 1] - offset)));
+                    Assert.That(slice.Length, Is.EqualTo(Math.Min(segment, starts[index + 1] - offset)));
                     offset += slice.Length;
                 }
 

@@ -69,10 +69,14 @@ public sealed class LinkSessionTests
         (host, adapter) = NewPair();
         Handshake(host, adapter);
         Assert.That(adapter.Admit(MessageType.RegisterService, 1, 0), Is.EqualTo(Verdict.Accepted));
-        Assert.That(adapter.OnRegisterService(new RegisterService(443, 10, 0)), Is.EqualTo(Verdict.Accepted));
+        var request = host.CreateRegistration(443, 10, 0);
+        Assert.That(adapter.OnRegisterService(request, out var immediate), Is.EqualTo(Verdict.Accepted));
+        Assert.That(immediate, Is.Null, "a new port awaits the adapter's policy");
+        Assert.That(adapter.IsRegistered(443), Is.False);
         var answer = new ServiceRegistration(443, RegistrationStatus.Registered);
         adapter.OnRegistrationSent(answer);
         Assert.That(host.OnServiceRegistration(answer), Is.EqualTo(Verdict.Accepted));
+        Assert.That(adapter.IsRegistered(443) && host.IsRegistered(443), Is.True);
         Assert.That(adapter.State, Is.EqualTo(LinkState.Registered));
         Assert.That(host.State, Is.EqualTo(LinkState.Registered));
         Assert.That(adapter.RegisteredServices, Is.EqualTo(1));
@@ -152,8 +156,11 @@ public sealed class LinkSessionTests
     public void Registration_handler_refuses_unauthenticated_hosts()
     {
         var (_, adapter) = NewPair();
-        Assert.That(adapter.OnRegisterService(new RegisterService(80, 1, 0)).Error, Is.EqualTo(ProtocolErrorCode.NotAuthenticated));
-        adapter.OnRegistrationSent(new ServiceRegistration(80, RegistrationStatus.Registered));
+        Assert.That(adapter.OnRegisterService(new RegisterService(80, 1, 0), out var immediate).Error,
+            Is.EqualTo(ProtocolErrorCode.NotAuthenticated));
+        Assert.That(immediate, Is.Null);
+        Assert.Throws<InvalidOperationException>(() => adapter.OnRegistrationSent(new ServiceRegistration(80, RegistrationStatus.Registered)),
+            "nothing is pending, so answering is a local bug");
         Assert.That(adapter.State, Is.EqualTo(LinkState.Closing));
         Assert.That(adapter.RegisteredServices, Is.Zero);
     }
@@ -171,6 +178,25 @@ public sealed class LinkSessionTests
         (host, _) = NewPair();
         Assert.That(host.OnChallenge(new Challenge(1, AdapterNonce, "adapter-a"), out _).Error,
             Is.EqualTo(ProtocolErrorCode.UnexpectedMessage), "no challenge before the hello was sent");
+    }
+
+    [Test]
+    public void Registration_answers_must_match_requests()
+    {
+        var (host, adapter) = NewPair();
+        Handshake(host, adapter);
+        var request = host.CreateRegistration(8080, 1, 100);
+        Assert.Throws<InvalidOperationException>(() => host.CreateRegistration(8080, 1, 100), "already pending");
+        Assert.That(host.OnServiceRegistration(new ServiceRegistration(9090, RegistrationStatus.Registered)).Error,
+            Is.EqualTo(ProtocolErrorCode.UnexpectedMessage), "an answer nobody asked for");
+        Assert.That(host.State, Is.EqualTo(LinkState.Closing));
+
+        adapter.OnRegisterService(request, out _);
+        Assert.That(adapter.OnRegisterService(request, out var duplicate), Is.EqualTo(Verdict.Accepted));
+        Assert.That(duplicate, Is.EqualTo(new ServiceRegistration(8080, RegistrationStatus.AlreadyRegistered)));
+        adapter.OnRegistrationSent(new ServiceRegistration(8080, RegistrationStatus.PortNotServed));
+        Assert.That(adapter.State, Is.EqualTo(LinkState.Authenticated), "a refused registration opens nothing");
+        Assert.That(adapter.IsRegistered(8080), Is.False);
     }
 
     [Test]
@@ -231,6 +257,7 @@ public sealed class LinkSessionTests
 
         (host, adapter) = NewPair();
         Handshake(host, adapter);
+        adapter.OnRegisterService(new RegisterService(80, 1, 0), out _);
         adapter.OnRegistrationSent(new ServiceRegistration(80, RegistrationStatus.Registered));
         Assert.That(adapter.Admit(MessageType.ProtocolError, 1, 9), Is.EqualTo(Verdict.Accepted));
         Assert.That(adapter.State, Is.EqualTo(LinkState.Registered));

@@ -1,4 +1,4 @@
-namespace RdmaOffload.Protocol.Wire;
+namespace RdmaOffload.Protocol;
 
 /// <summary>Which end of a link a state machine runs on.</summary>
 public enum ProtocolRole : byte
