@@ -30,8 +30,11 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         }
 
         var limits = device.Attributes;
-        if (options.MaxSendWorkRequests < 1 || options.MaxSendWorkRequests > limits.MaxQueuePairWorkRequests
-            || options.MaxReceiveWorkRequests < 1 || options.MaxReceiveWorkRequests > limits.MaxQueuePairWorkRequests
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxSendWorkRequests, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxReceiveWorkRequests, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxSendScatterGatherEntries, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxReceiveScatterGatherEntries, nameof(options));
+        if (options.MaxSendWorkRequests > limits.MaxQueuePairWorkRequests || options.MaxReceiveWorkRequests > limits.MaxQueuePairWorkRequests
             || options.MaxSendScatterGatherEntries > limits.MaxScatterGatherEntries || options.MaxReceiveScatterGatherEntries > limits.MaxScatterGatherEntries)
         {
             throw new RdmaException("ibv_create_qp", 22);
@@ -152,14 +155,22 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
 
     public int PostSend(ReadOnlySpan<SendWorkRequest> requests, ReadOnlySpan<ScatterGatherEntry> entries)
     {
+        // Entry ranges are the caller's bookkeeping, checked for the whole batch before anything is posted.
+        foreach (ref readonly var request in requests)
+        {
+            if (request.FirstEntry < 0 || request.EntryCount < 0 || request.FirstEntry > entries.Length - request.EntryCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(requests), $"request {request.WorkRequestId} names entries [{request.FirstEntry}, {request.FirstEntry + request.EntryCount}) of {entries.Length}");
+            }
+        }
+
         int posted = 0;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             foreach (ref readonly var request in requests)
             {
-                if (request.FirstEntry < 0 || request.EntryCount < 0 || request.FirstEntry > entries.Length - request.EntryCount
-                    || _transport.PostSend(request, entries.Slice(request.FirstEntry, request.EntryCount)) != PostError.None)
+                if (_transport.PostSend(request, entries.Slice(request.FirstEntry, request.EntryCount)) != PostError.None)
                 {
                     break;
                 }

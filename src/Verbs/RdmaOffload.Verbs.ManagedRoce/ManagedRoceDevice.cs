@@ -127,7 +127,8 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     public ICompletionQueue CreateCompletionQueue(int minimumEntries)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (minimumEntries < 1 || minimumEntries > Attributes.MaxCompletionQueueEntries)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(minimumEntries);
+        if (minimumEntries > Attributes.MaxCompletionQueueEntries)
         {
             throw new RdmaException("ibv_create_cq", 22);
         }

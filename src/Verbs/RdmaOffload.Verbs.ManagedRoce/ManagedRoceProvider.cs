@@ -50,7 +50,7 @@ public sealed class ManagedRoceProvider : IFabricProvider, IFabricResourceCounte
     public FabricResourceCounts GetLiveResourceCounts() => Tracker.Snapshot();
 
     /// <inheritdoc/>
-    public IConnectionManager CreateConnectionManager() => throw new NotSupportedException("pending");
+    public IConnectionManager CreateConnectionManager() => new ConnectionManagement.TcpConnectionManager(this);
 
     /// <inheritdoc/>
     public void Dispose()
