@@ -12,20 +12,35 @@ namespace RdmaOffload.Protocol.Link;
 /// </summary>
 public sealed class AdapterLinkSession
 {
-    private readonly SharedSecret _secret;
+    // Verifies proofs for unknown identities so that rejecting them takes as long as rejecting a wrong proof.
+    private static readonly SharedSecret UnknownIdentitySecret = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    private readonly Func<string, SharedSecret?> _secretForHost;
     private readonly VersionRange _supported;
     private readonly HashSet<ushort> _pendingPorts = [];
     private readonly HashSet<ushort> _registeredPorts = [];
     private Hello _hello;
     private Bytes32 _adapterNonce;
 
-    /// <summary>A session for a freshly connected host.</summary>
+    /// <summary>A session for a freshly connected host, with one secret shared by every allowed host.</summary>
     /// <param name="secret">The secret shared with the hosts allowed on this adapter.</param>
     /// <param name="adapterIdentity">This adapter's name, bound into both proofs.</param>
     /// <param name="supported">Versions this adapter speaks; normally <see cref="ProtocolVersions.Supported"/>.</param>
     public AdapterLinkSession(SharedSecret secret, string adapterIdentity, VersionRange supported)
+        : this(SameSecretForEveryHost(secret), adapterIdentity, supported)
     {
-        ArgumentNullException.ThrowIfNull(secret);
+    }
+
+    /// <summary>A session for a freshly connected host, with a secret per host identity.</summary>
+    /// <param name="secretForHost">
+    /// The secret provisioned for a host identity, or null if the identity is unknown. An unknown identity is still
+    /// challenged and then fails authentication like a wrong proof, so probing reveals nothing about which exist.
+    /// </param>
+    /// <param name="adapterIdentity">This adapter's name, bound into both proofs.</param>
+    /// <param name="supported">Versions this adapter speaks; normally <see cref="ProtocolVersions.Supported"/>.</param>
+    public AdapterLinkSession(Func<string, SharedSecret?> secretForHost, string adapterIdentity, VersionRange supported)
+    {
+        ArgumentNullException.ThrowIfNull(secretForHost);
         if (!PeerIdentity.IsValid(adapterIdentity))
         {
             throw new ArgumentException("Not a valid peer identity.", nameof(adapterIdentity));
@@ -36,7 +51,7 @@ public sealed class AdapterLinkSession
             throw new ArgumentOutOfRangeException(nameof(supported));
         }
 
-        _secret = secret;
+        _secretForHost = secretForHost;
         _supported = supported;
         AdapterIdentity = adapterIdentity;
     }
@@ -121,13 +136,15 @@ public sealed class AdapterLinkSession
         }
 
         var transcript = Transcript();
-        if (!transcript.Verify(_secret, AuthRole.Host, response.HostProof))
+        var secret = _secretForHost(_hello.HostIdentity);
+        var verified = transcript.Verify(secret ?? UnknownIdentitySecret, AuthRole.Host, response.HostProof);
+        if (secret is null || !verified)
         {
             return Fail(ProtocolErrorCode.AuthenticationFailed);
         }
 
         State = LinkState.Authenticated;
-        result = new AuthResult(AuthStatus.Accepted, transcript.ComputeProof(_secret, AuthRole.Adapter));
+        result = new AuthResult(AuthStatus.Accepted, transcript.ComputeProof(secret, AuthRole.Adapter));
         return Verdict.Accepted;
     }
 
@@ -168,11 +185,27 @@ public sealed class AdapterLinkSession
         }
     }
 
+    /// <summary>
+    /// The adapter's policy turns the host away after its hello (too many hosts, identity not allowed): returns the
+    /// refusal to send, and the link closes.
+    /// </summary>
+    public HelloRefused Refuse(HelloRefusalReason reason)
+    {
+        State = LinkState.Closing;
+        return new HelloRefused(reason, _supported);
+    }
+
     /// <summary>Begins closing from this end (shutdown, keepalive timeout).</summary>
     public void Close() => State = LinkState.Closing;
 
     private AuthTranscript Transcript() =>
         new(_hello.Versions, Version, _hello.HostNonce, _adapterNonce, _hello.HostIdentity, AdapterIdentity);
+
+    private static Func<string, SharedSecret?> SameSecretForEveryHost(SharedSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return _ => secret;
+    }
 
     private Verdict Fail(ProtocolErrorCode error)
     {

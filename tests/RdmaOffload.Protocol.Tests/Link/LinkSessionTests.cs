@@ -105,6 +105,33 @@ public sealed class LinkSessionTests
     }
 
     [Test]
+    public void Per_host_secrets_authenticate_known_hosts_and_reject_unknown_ones_like_wrong_proofs()
+    {
+        var secrets = new Dictionary<string, SharedSecret> { ["web-1"] = new(SecretBytes) };
+        var adapter = new AdapterLinkSession(id => secrets.GetValueOrDefault(id), "adapter-a", new VersionRange(1, 1));
+        var host = new HostLinkSession(new SharedSecret(SecretBytes), "web-1", new VersionRange(1, 1), HostNonce);
+        Assert.That(Handshake(host, adapter), Is.EqualTo((Verdict.Accepted, Verdict.Accepted)));
+
+        adapter = new AdapterLinkSession(id => secrets.GetValueOrDefault(id), "adapter-a", new VersionRange(1, 1));
+        var stranger = new HostLinkSession(new SharedSecret(SecretBytes), "web-9", new VersionRange(1, 1), HostNonce);
+        Assert.That(adapter.OnHello(stranger.CreateHello(), AdapterNonce, out var answer).IsAccepted, Is.True,
+            "an unknown identity is still challenged, so probing does not reveal which identities exist");
+        stranger.OnChallenge(answer.Challenge, out var response);
+        Assert.That(adapter.OnAuthResponse(response, out var result).Error, Is.EqualTo(ProtocolErrorCode.AuthenticationFailed));
+        Assert.That(result, Is.EqualTo(AuthResult.Rejected));
+    }
+
+    [Test]
+    public void Policy_can_refuse_a_hello()
+    {
+        var (host, adapter) = NewPair();
+        adapter.OnHello(host.CreateHello(), AdapterNonce, out _);
+        var refusal = adapter.Refuse(HelloRefusalReason.TooManyHosts);
+        Assert.That(refusal, Is.EqualTo(new HelloRefused(HelloRefusalReason.TooManyHosts, new VersionRange(1, 1))));
+        Assert.That(adapter.State, Is.EqualTo(LinkState.Closing));
+    }
+
+    [Test]
     public void An_adapter_without_the_secret_is_not_trusted_by_the_host()
     {
         var (host, adapter) = NewPair();
