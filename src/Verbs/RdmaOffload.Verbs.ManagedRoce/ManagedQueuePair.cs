@@ -51,6 +51,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
                 MaxSendEntries = Math.Max(options.MaxSendScatterGatherEntries, 1),
                 MaxReceiveEntries = Math.Max(options.MaxReceiveScatterGatherEntries, 1),
                 SignalAllSends = options.SignalAllSends,
+                MaxInlineData = Math.Max(options.MaxInlineData, 0),
             },
             domain.Keys,
             sendCq,

@@ -205,4 +205,22 @@ public sealed class RcTransportTests
         double bound = 2 * packets * (1 + (loss * new RcTransportOptions().MaxPacketsInFlight));
         Assert.That(dataPackets, Is.LessThan(bound), "go-back-N resends about a window per loss, not the whole transfer");
     }
+
+    [Test]
+    public void Inline_send_copies_its_data_at_post_time_and_needs_no_key()
+    {
+        var link = new SimulatedLink(options: new RcTransportOptions { MaxInlineData = 64 });
+        using var source = new TestMemory(link.A.Memory, 64, All);
+        using var target = new TestMemory(link.B.Memory, 64, All);
+        source.Fill(8);
+        var expected = source.Span[..40].ToArray();
+        link.B.PostReceive(1, target.Entry(0, 64));
+        link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.Send, Options = SendOptions.Inline }, new ScatterGatherEntry((ulong)source.Address, 40, 0));
+        source.Span.Clear(); // the caller may reuse inline memory as soon as the post returns
+
+        Assert.That(link.RunUntil(() => link.A.SendCompletions.Items.Count == 1), Is.True);
+        Assert.That(link.A.SendCompletions.Items[0].Status, Is.EqualTo(WorkCompletionStatus.Success));
+        Assert.That(target.Span[..40].SequenceEqual(expected), Is.True);
+        Assert.That(link.A.Transport.PostSend(new SendWorkRequest { Opcode = SendOpcode.Send, Options = SendOptions.Inline }, [new ScatterGatherEntry((ulong)source.Address, 65, 0)]), Is.EqualTo(PostError.Invalid), "more than MaxInlineData");
+    }
 }

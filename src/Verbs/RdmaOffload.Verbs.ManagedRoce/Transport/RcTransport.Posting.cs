@@ -1,3 +1,4 @@
+using RdmaOffload.Verbs.ManagedRoce.Memory;
 using RdmaOffload.Verbs.ManagedRoce.Wire;
 
 namespace RdmaOffload.Verbs.ManagedRoce.Transport;
@@ -51,7 +52,8 @@ internal sealed partial class RcTransport
             length += entry.Length;
         }
 
-        if (length > MaxMessageLength)
+        bool inline = (request.Options & SendOptions.Inline) != 0;
+        if (length > MaxMessageLength || (inline && (length > _options.MaxInlineData || request.Opcode == SendOpcode.RdmaRead)))
         {
             return PostError.Invalid;
         }
@@ -68,9 +70,26 @@ internal sealed partial class RcTransport
         entries.CopyTo(wqe.Entries);
         wqe.EntryCount = entries.Length;
         wqe.Length = (uint)length;
-        wqe.LocalError = ValidateLocal(entries, wqe.IsRead ? MemoryAccess.LocalWrite : MemoryAccess.None)
-            ? WorkCompletionStatus.Success
-            : WorkCompletionStatus.LocalProtectionError;
+        wqe.IsInline = inline;
+        if (inline)
+        {
+            // Inline data is copied now, so its memory needs no key and may be reused at once.
+            int offset = 0;
+            foreach (var entry in entries)
+            {
+                RawMemory.Copy(entry.Address, wqe.InlineData.AsSpan(offset, (int)entry.Length));
+                offset += (int)entry.Length;
+            }
+
+            wqe.LocalError = WorkCompletionStatus.Success;
+        }
+        else
+        {
+            wqe.LocalError = ValidateLocal(entries, wqe.IsRead ? MemoryAccess.LocalWrite : MemoryAccess.None)
+                ? WorkCompletionStatus.Success
+                : WorkCompletionStatus.LocalProtectionError;
+        }
+
         wqe.ReadIssued = false;
         wqe.ReadComplete = false;
         wqe.GapRecoveryPending = false;
@@ -187,8 +206,16 @@ internal sealed partial class RcTransport
     }
 
     /// <summary>Copies message bytes [offset, offset+destination.Length) out of the entry's local memory.</summary>
-    private bool Gather(SendQueueEntry wqe, long offset, Span<byte> destination) =>
-        CopyThroughEntries(wqe.Entries.AsSpan(0, wqe.EntryCount), offset, destination, default, MemoryAccess.None);
+    private bool Gather(SendQueueEntry wqe, long offset, Span<byte> destination)
+    {
+        if (wqe.IsInline)
+        {
+            wqe.InlineData.AsSpan((int)offset, destination.Length).CopyTo(destination);
+            return true;
+        }
+
+        return CopyThroughEntries(wqe.Entries.AsSpan(0, wqe.EntryCount), offset, destination, default, MemoryAccess.None);
+    }
 
     /// <summary>Copies <paramref name="source"/> into the entries' memory at message offset <paramref name="offset"/>.</summary>
     private bool Scatter(ReadOnlySpan<ScatterGatherEntry> entries, long offset, ReadOnlySpan<byte> source) =>

@@ -16,6 +16,9 @@ internal sealed record RcTransportOptions
 
     public bool SignalAllSends { get; init; } = true;
 
+    /// <summary>Bytes a <see cref="SendOptions.Inline"/> request may carry.</summary>
+    public int MaxInlineData { get; init; }
+
     /// <summary>Request packets sent but not acknowledged before the requester waits.</summary>
     public int MaxPacketsInFlight { get; init; } = 256;
 
@@ -62,7 +65,7 @@ internal sealed partial class RcTransport
         _sendQueue = new SendQueueEntry[options.MaxSendWorkRequests];
         for (int i = 0; i < _sendQueue.Length; i++)
         {
-            _sendQueue[i] = new SendQueueEntry(options.MaxSendEntries);
+            _sendQueue[i] = new SendQueueEntry(options.MaxSendEntries, options.MaxInlineData);
         }
 
         _receiveQueue = new ReceiveQueueEntry[options.MaxReceiveWorkRequests];

@@ -5,7 +5,16 @@ namespace RdmaOffload.Verbs.ManagedRoce.Transport;
 /// <summary>A posted send work request and its transmission/reassembly progress. Reused from a ring.</summary>
 internal sealed class SendQueueEntry
 {
-    public SendQueueEntry(int maxEntries) => Entries = new ScatterGatherEntry[maxEntries];
+    public SendQueueEntry(int maxEntries, int maxInlineData)
+    {
+        Entries = new ScatterGatherEntry[maxEntries];
+        InlineData = new byte[maxInlineData];
+    }
+
+    /// <summary>Payload copied at post time for <see cref="SendOptions.Inline"/> requests.</summary>
+    public byte[] InlineData { get; }
+
+    public bool IsInline { get; set; }
 
     public ulong WorkRequestId { get; set; }
 
