@@ -38,16 +38,27 @@ public sealed class CompletionWaitTests
         // Run the measured code path once first: under an emulated CPU, JIT compilation of the
         // wait, the cancellation and this method's continuations costs far more than the wait.
         await IdleWaitAsync(link.CompletionQueueA, TimeSpan.FromMilliseconds(200));
-        await Task.Delay(500);
 
-        var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
-        var elapsed = await IdleWaitAsync(link.CompletionQueueA, TimeSpan.FromSeconds(1));
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - cpuBefore;
+        // Background work of the runtime (tiered re-compilation, timers) can land in any one
+        // window on a loaded, emulated machine; a spinning wait burns CPU in every window. So the
+        // quietest of three 1 s windows must stay under a quarter of a CPU.
+        var budget = TimeSpan.FromMilliseconds(250);
+        var report = new System.Text.StringBuilder();
+        var quietest = TimeSpan.MaxValue;
+        for (int attempt = 0; attempt < 3 && quietest >= budget; attempt++)
+        {
+            await Task.Delay(300);
+            var before = ThreadCpu.Snapshot();
+            var elapsed = await IdleWaitAsync(link.CompletionQueueA, TimeSpan.FromSeconds(1));
+            var busiest = ThreadCpu.Difference(before, ThreadCpu.Snapshot());
+            var cpu = TimeSpan.FromTicks(busiest.Sum(t => t.Cpu.Ticks));
+            Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(950)), "the wait lasted until cancelled");
+            quietest = cpu < quietest ? cpu : quietest;
+            report.AppendLine($"window {attempt + 1}: {cpu.TotalMilliseconds:F0} ms CPU; busiest threads: " +
+                string.Join(", ", busiest.Take(4).Select(t => $"{t.Name} {t.Cpu.TotalMilliseconds:F0} ms")));
+        }
 
-        Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(950)), "the wait lasted until cancelled");
-        Assert.That(cpu, Is.LessThan(TimeSpan.FromMilliseconds(250)), $"a 1 s idle wait used {cpu.TotalMilliseconds:F0} ms of CPU: it spins");
+        Assert.That(quietest, Is.LessThan(budget), $"a 1 s idle wait used CPU in every window: it spins\n{report}");
     }
 
     private static async Task<TimeSpan> IdleWaitAsync(ICompletionQueue cq, TimeSpan duration)
@@ -83,4 +94,39 @@ public sealed class CompletionWaitTests
         Assert.That(completion.WorkRequestId, Is.EqualTo(8UL));
         Assert.That(completion.Status, Is.EqualTo(WorkCompletionStatus.Success));
     }
+}
+
+/// <summary>CPU time per thread of this process, from <c>/proc/self/task/*/stat</c>.</summary>
+internal static class ThreadCpu
+{
+    internal static Dictionary<string, (string Name, long Ticks)> Snapshot()
+    {
+        var threads = new Dictionary<string, (string Name, long Ticks)>(StringComparer.Ordinal);
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                int open = stat.IndexOf('(', StringComparison.Ordinal);
+                int close = stat.LastIndexOf(')');
+                string[] fields = stat[(close + 2)..].Split(' ');
+                // fields[11] and [12] are utime and stime (stat fields 14 and 15) in clock ticks.
+                long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                threads[Path.GetFileName(task)] = (stat[(open + 1)..close], ticks);
+            }
+            catch (IOException)
+            {
+                // the thread exited meanwhile
+            }
+        }
+
+        return threads;
+    }
+
+    /// <summary>CPU used by each thread between the snapshots, busiest first (clock ticks of 10 ms).</summary>
+    internal static List<(string Name, TimeSpan Cpu)> Difference(Dictionary<string, (string Name, long Ticks)> before, Dictionary<string, (string Name, long Ticks)> after) =>
+        after.Select(entry => (entry.Value.Name, Cpu: TimeSpan.FromMilliseconds(10 * (entry.Value.Ticks - (before.TryGetValue(entry.Key, out var old) ? old.Ticks : 0)))))
+            .Where(thread => thread.Cpu > TimeSpan.Zero)
+            .OrderByDescending(thread => thread.Cpu)
+            .ToList();
 }

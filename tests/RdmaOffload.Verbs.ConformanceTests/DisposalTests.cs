@@ -102,25 +102,33 @@ internal readonly record struct KernelResources(int QueuePairs, int MemoryRegion
             return Unavailable;
         }
 
-        int pid = Environment.ProcessId;
-        int? qps = CountLines("qp", pid);
-        int? mrs = CountLines("mr", pid);
+        // The kernel records the id of the thread that created the object, not the process id.
+        var threads = Directory.GetDirectories("/proc/self/task").Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        int? qps = CountLines("qp", threads);
+        int? mrs = CountLines("mr", threads);
         return qps is null || mrs is null ? Unavailable : new(qps.Value, mrs.Value);
     }
 
-    private static int? CountLines(string kind, int pid)
+    private static int? CountLines(string kind, HashSet<string?> threads)
     {
         try
         {
             using var process = Process.Start(new ProcessStartInfo("rdma", $"resource show {kind}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
             string output = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
-            LastOutput = $"pid {pid}, rdma resource show {kind} (exit {process.ExitCode}):\n{output}";
-            return process.ExitCode != 0 ? null : output.Split('\n').Count(line => line.Contains($"pid {pid} ", StringComparison.Ordinal));
+            LastOutput = $"threads {string.Join(',', threads)}, rdma resource show {kind} (exit {process.ExitCode}):\n{output}";
+            return process.ExitCode != 0 ? null : output.Split('\n').Count(line => threads.Contains(PidOf(line)));
         }
         catch (System.ComponentModel.Win32Exception)
         {
             return null;
         }
+    }
+
+    private static string? PidOf(string line)
+    {
+        string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int index = Array.IndexOf(words, "pid");
+        return index >= 0 && index + 1 < words.Length ? words[index + 1] : null;
     }
 }

@@ -10,8 +10,9 @@ internal sealed class CmConnection : IRdmaConnection
     private readonly CmConnectionResources _resources;
     private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _monitorStop = new();
-    private int _disconnectRequested;
-    private int _disposed;
+    private readonly object _lock = new();
+    private bool _disconnectRequested;
+    private bool _disposed;
 
     internal CmConnection(CmEndpoint endpoint, CmConnectionResources resources, byte[] remotePrivateData, IPEndPoint remoteEndPoint)
     {
@@ -39,12 +40,17 @@ internal sealed class CmConnection : IRdmaConnection
 
     public void Disconnect()
     {
-        if (Interlocked.Exchange(ref _disconnectRequested, 1) == 0 && _disposed == 0)
+        lock (_lock)
         {
-            // Moves the QP to error (outstanding work is flushed) and tells the peer, which sees
-            // RDMA_CM_EVENT_DISCONNECTED. A failure means the peer already left. This side is
-            // disconnected now; it does not wait for the peer's DREP (which may never come).
-            _ = ConnectionManager.Disconnect(_endpoint.Id.Pointer);
+            if (!_disconnectRequested && !_disposed)
+            {
+                _disconnectRequested = true;
+                // Moves the QP to error (outstanding work is flushed) and tells the peer, which sees
+                // RDMA_CM_EVENT_DISCONNECTED; answering a peer's disconnect this way completes it.
+                // A failure means the peer already left. This side is disconnected now; it does not
+                // wait for the peer's reply.
+                _ = ConnectionManager.Disconnect(_endpoint.Id.Pointer);
+            }
         }
 
         _disconnected.TrySetResult();
@@ -52,14 +58,20 @@ internal sealed class CmConnection : IRdmaConnection
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_lock)
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        if (Interlocked.Exchange(ref _disconnectRequested, 1) == 0)
-        {
-            _ = ConnectionManager.Disconnect(_endpoint.Id.Pointer);
+            if (!_disconnectRequested)
+            {
+                _disconnectRequested = true;
+                _ = ConnectionManager.Disconnect(_endpoint.Id.Pointer);
+            }
+
+            _disposed = true;
         }
 
         _monitorStop.Cancel();
@@ -78,7 +90,7 @@ internal sealed class CmConnection : IRdmaConnection
                 var cmEvent = await _endpoint.NextAsync(_monitorStop.Token).ConfigureAwait(false);
                 if (cmEvent.Type is CmEventType.Disconnected or CmEventType.DeviceRemoval or CmEventType.TimewaitExit)
                 {
-                    _disconnected.TrySetResult();
+                    Disconnect(); // flush our outstanding work and complete the peer's disconnect
                     return;
                 }
             }
