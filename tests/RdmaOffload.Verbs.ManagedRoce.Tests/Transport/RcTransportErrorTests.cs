@@ -223,6 +223,35 @@ public sealed class RcTransportErrorTests
         }).QuickCheckThrowOnFailure();
     }
 
+    [Test]
+    public void Responses_outside_the_window_wrong_qpn_or_partition_are_dropped_and_counted()
+    {
+        var link = new SimulatedLink(psnA: 100);
+        using var local = new TestMemory(link.A.Memory, 4096, All);
+        using var remote = new TestMemory(link.B.Memory, 4096, All);
+        link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.RdmaWrite, RemoteAddress = (ulong)remote.Address, RemoteKey = remote.Key }, local.Entry(0, 100));
+        link.A.Transport.Poll(0, new NullTransmitter([]));
+
+        byte[] Ack(uint psn, uint qpn = 0x11, ushort pkey = 0xFFFF)
+        {
+            var packet = new byte[RocePacketWriter.PacketLength(RoceOpcode.Acknowledge, 0)];
+            RocePacketWriter.Write(packet, new BaseTransportHeader { Opcode = (byte)RoceOpcode.Acknowledge, PartitionKey = pkey, DestinationQueuePair = qpn, Psn = new Psn(psn) }, 0, default, AckExtendedTransportHeader.Ack(0));
+            return packet;
+        }
+
+        SimulatedLink.Deliver(link.A, Ack(101)); // for a PSN never sent
+        SimulatedLink.Deliver(link.A, Ack(99));  // before the window
+        SimulatedLink.Deliver(link.A, Ack(100, pkey: 0x1234));
+        Assert.That(link.A.Transport.Counters.ResponsesDropped, Is.EqualTo(2));
+        Assert.That(link.A.Transport.Counters.BadPartitionKey, Is.EqualTo(1));
+        SimulatedLink.Deliver(link.A, Ack(100, qpn: 0x99));
+        Assert.That(link.Dropped, Is.EqualTo(1), "wrong QPN never reaches the QP");
+        Assert.That(link.A.SendCompletions.Items, Is.Empty);
+
+        SimulatedLink.Deliver(link.A, Ack(100));
+        Assert.That(link.A.SendCompletions.Items.Single().Status, Is.EqualTo(WorkCompletionStatus.Success));
+    }
+
     private sealed class NullTransmitter(List<byte[]> capture) : IPacketTransmitter
     {
         private readonly byte[] _buffer = new byte[9000];

@@ -173,6 +173,13 @@ internal sealed partial class RcTransport
             return;
         }
 
+        if ((packet.Header.PartitionKey & 0x7FFF) != (BaseTransportHeader.DefaultPartitionKey & 0x7FFF))
+        {
+            // Only the default partition exists on RoCE (the membership bit is ignored, as rxe does).
+            Counters.BadPartitionKey++;
+            return;
+        }
+
         Counters.PacketsReceived++;
         if ((packet.Traits & OpcodeTraits.Request) != 0)
         {

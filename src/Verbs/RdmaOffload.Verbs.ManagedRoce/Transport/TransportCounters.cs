@@ -39,6 +39,9 @@ public sealed class TransportCounters
     /// <summary>Packets dropped because the QP state does not accept them.</summary>
     public long DroppedInState { get; internal set; }
 
+    /// <summary>Packets dropped for a partition key other than the default one.</summary>
+    public long BadPartitionKey { get; internal set; }
+
     /// <summary>Completions lost because a completion queue was full.</summary>
     public long CompletionQueueOverruns { get; internal set; }
 }
