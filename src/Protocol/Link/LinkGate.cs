@@ -35,7 +35,15 @@ internal static class LinkGate
         var authenticated = state is LinkState.Authenticated or LinkState.Registered;
         if (!authenticated)
         {
-            return MessageTypes.IsHandshake(type) ? Verdict.Accepted : Verdict.Violation(ProtocolErrorCode.NotAuthenticated);
+            if (!MessageTypes.IsHandshake(type))
+            {
+                return Verdict.Violation(ProtocolErrorCode.NotAuthenticated);
+            }
+
+            // The proof exchange already speaks the chosen version; only the frozen hello messages use the base one.
+            return MessageTypes.IsVersionFrozen(type) || frameVersion == negotiatedVersion
+                ? Verdict.Accepted
+                : Verdict.Violation(ProtocolErrorCode.VersionMismatch);
         }
 
         if (MessageTypes.IsHandshake(type))

@@ -5,7 +5,7 @@ namespace RdmaOffload.Protocol.Wire;
 
 /// <summary>
 /// Identities (host and adapter names) travel as a one-byte length followed by 1–<see cref="MaxLength"/> bytes of
-/// well-formed UTF-8.
+/// well-formed UTF-8 without control characters (they end up in logs and metrics labels).
 /// </summary>
 public static class PeerIdentity
 {
@@ -21,7 +21,8 @@ public static class PeerIdentity
         }
 
         // Lone surrogates would be silently replaced by the encoder; refuse them instead.
-        return HasOnlyPairedSurrogates(identity) && Encoding.UTF8.GetByteCount(identity) <= MaxLength;
+        return HasOnlyPairedSurrogates(identity) && !HasControlCharacters(identity)
+            && Encoding.UTF8.GetByteCount(identity) <= MaxLength;
     }
 
     /// <summary>Encoded length including the length byte.</summary>
@@ -55,8 +56,27 @@ public static class PeerIdentity
             return DecodeStatus.MalformedIdentity;
         }
 
-        identity = Encoding.UTF8.GetString(bytes);
+        var decoded = Encoding.UTF8.GetString(bytes);
+        if (HasControlCharacters(decoded))
+        {
+            return DecodeStatus.MalformedIdentity;
+        }
+
+        identity = decoded;
         return DecodeStatus.Ok;
+    }
+
+    private static bool HasControlCharacters(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasOnlyPairedSurrogates(string value)

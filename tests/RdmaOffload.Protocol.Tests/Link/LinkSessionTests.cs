@@ -268,6 +268,15 @@ public sealed class LinkSessionTests
     }
 
     [Test]
+    public void The_proof_exchange_must_already_carry_the_negotiated_version()
+    {
+        var (host, adapter) = NewPair();
+        adapter.OnHello(host.CreateHello(), AdapterNonce, out _);
+        Assert.That(adapter.Admit(MessageType.AuthResponse, 2, 0).Error, Is.EqualTo(ProtocolErrorCode.VersionMismatch));
+        Assert.That(adapter.State, Is.EqualTo(LinkState.Closing));
+    }
+
+    [Test]
     public void After_negotiation_frames_must_carry_the_negotiated_version()
     {
         var (host, adapter) = NewPair();

@@ -119,12 +119,27 @@ public sealed class FuzzTests
         }
     }
 
-    [Test]
-    public void Identities_must_be_well_formed_utf8()
+    [TestCase((byte)0xFF)]
+    [TestCase((byte)0x00)]
+    [TestCase((byte)0x1B)]
+    [TestCase((byte)0x7F)]
+    public void Identities_must_be_well_formed_utf8_without_control_characters(byte last)
     {
         var bytes = G.Encode(new Hello(new VersionRange(1, 1), default, "ab"), 0);
-        bytes[^1] = 0xFF;
+        bytes[^1] = last;
         Assert.That(Frame.TryRead(bytes, out _), Is.EqualTo(DecodeStatus.MalformedIdentity));
+    }
+
+    [TestCase("")]
+    [TestCase("a\\nb")]
+    [TestCase("\\uD800x")]
+    [TestCase("0123456789012345678901234567890123456789012345678901234567890123456789")]
+    [TestCase("漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢漢")]
+    public void Unencodable_identities_are_refused_by_the_encoder(string escaped)
+    {
+        var identity = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        Assert.That(PeerIdentity.IsValid(identity), Is.False);
+        Assert.Throws<ArgumentException>(() => G.Encode(new Hello(new VersionRange(1, 1), default, identity), 0));
     }
 
     [Test]
