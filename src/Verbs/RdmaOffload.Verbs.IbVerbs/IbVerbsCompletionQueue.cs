@@ -71,11 +71,12 @@ internal sealed partial class IbVerbsCompletionQueue : ICompletionQueue
         int copied = TakeStashed(completions);
         while (copied < completions.Length)
         {
+            int wanted = Math.Min(completions.Length - copied, PollBatch);
             int polled = PollNative(completions[copied..]);
             copied += polled;
-            if (polled == 0)
+            if (polled < wanted)
             {
-                break;
+                break; // the CQ is empty: no second native call to learn that
             }
         }
 
