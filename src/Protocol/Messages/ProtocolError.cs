@@ -20,6 +20,33 @@ public readonly record struct ProtocolError(ProtocolErrorCode Code, byte Offendi
     /// <inheritdoc />
     public static MessageType Type => MessageType.ProtocolError;
 
+    /// <summary>
+    /// The report for a batch that failed to decode: <paramref name="batch"/> and the reader's error offset give the
+    /// offending type byte when the frame got that far.
+    /// </summary>
+    public static ProtocolError ForMalformedFrame(DecodeStatus status, ReadOnlySpan<byte> batch, int offset)
+    {
+        if (status == DecodeStatus.Ok)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), "A decode failure is required.");
+        }
+
+        var typeOffset = offset + 3;
+        var offendingType = offset >= 0 && typeOffset < batch.Length ? batch[typeOffset] : (byte)0;
+        return new ProtocolError(ProtocolErrorCode.MalformedFrame, offendingType, status, (uint)Math.Max(offset, 0));
+    }
+
+    /// <summary>The report for a well-formed message a state machine judged a violation.</summary>
+    public static ProtocolError ForViolation(Verdict verdict, MessageType offendingType)
+    {
+        if (!verdict.IsViolation)
+        {
+            throw new ArgumentOutOfRangeException(nameof(verdict), "A violation is required.");
+        }
+
+        return new ProtocolError(verdict.Error, (byte)offendingType, DecodeStatus.Ok, 0);
+    }
+
     /// <inheritdoc />
     public int BodyLength => Length;
 

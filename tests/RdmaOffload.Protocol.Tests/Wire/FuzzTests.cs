@@ -89,6 +89,26 @@ public sealed class FuzzTests
         Assert.That(reader.TryReadNext(out _), Is.False, "a reader stays stopped after an error");
     }
 
+    [Test]
+    public void A_decode_failure_becomes_an_encodable_error_report()
+    {
+        var bytes = G.Encode(new Ping(1), 0).Concat(G.Encode(new SendCompleted(2), 5)).ToArray();
+        bytes[20 + 12 + 5] = 0x44; // reserved field of the second frame, which starts after the 20-byte ping
+        var reader = new FrameBatchReader(bytes);
+        while (reader.TryReadNext(out _))
+        {
+        }
+
+        var report = ProtocolError.ForMalformedFrame(reader.Status, bytes, reader.ErrorOffset);
+        Assert.That(report, Is.EqualTo(new ProtocolError(ProtocolErrorCode.MalformedFrame, (byte)MessageType.SendCompleted,
+            DecodeStatus.ReservedFieldSet, 20)));
+        Assert.That(G.Encode(report, 0), Is.Not.Empty);
+
+        var violation = ProtocolError.ForViolation(Verdict.Violation(ProtocolErrorCode.WrongSender), MessageType.DataWritten);
+        Assert.That(G.Encode(violation, 5), Is.Not.Empty);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProtocolError.ForViolation(Verdict.Accepted, MessageType.Fin));
+    }
+
     [TestCase(0, (byte)0x00, DecodeStatus.BadMagic)]
     [TestCase(2, (byte)0x09, DecodeStatus.UnsupportedVersion)]
     [TestCase(3, (byte)0x3E, DecodeStatus.UnknownMessageType)]
