@@ -12,11 +12,15 @@ namespace RdmaOffload.Verbs.ManagedRoce;
 internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
 {
     private const int MaxPollRoundsPerEvent = 16;
+    private const int SendBatchSize = 64;
 
     private readonly ManagedRoceDevice _device;
     private readonly RcTransport _transport;
     private readonly Lock _gate = new();
     private readonly byte[] _transmitBuffer = new byte[RocePacketWriter.PacketLength(RoceOpcode.RdmaWriteOnlyWithImmediate, 4096)];
+    private readonly Interop.DatagramBatch? _sendBatch;
+    private readonly byte[] _peerRawAddress = new byte[32];
+    private int _peerRawAddressLength;
     private SocketAddress? _peer;
     private IcrcAddressing _addressing;
     private bool _disposed;
@@ -56,6 +60,11 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             domain.Keys,
             sendCq,
             receiveCq);
+        if (device.UsesBatchedIo)
+        {
+            _sendBatch = new Interop.DatagramBatch(SendBatchSize, _transmitBuffer.Length);
+        }
+
         device.Tracker.Opened(ResourceKind.QueuePair);
     }
 
@@ -108,7 +117,9 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         lock (_gate)
         {
             _transport.ModifyToReadyToReceive(attributesWithMtu);
-            _peer = new IPEndPoint(remote, port).Serialize();
+            var peer = new IPEndPoint(remote, port);
+            _peer = peer.Serialize();
+            _peerRawAddressLength = Interop.DatagramBatch.WriteSocketAddress(peer, _peerRawAddress);
             _addressing = new IcrcAddressing(_device.LocalGid, attributes.RemoteGid, (ushort)_device.LocalEndPoint.Port, (ushort)port);
         }
     }
@@ -210,6 +221,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
 
             _disposed = true;
             _transport.ModifyToReset();
+            _sendBatch?.Dispose();
         }
 
         _device.Remove(this);
@@ -239,10 +251,23 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         }
     }
 
-    Span<byte> IPacketTransmitter.GetBuffer(int length) => _transmitBuffer.AsSpan(0, length);
+    Span<byte> IPacketTransmitter.GetBuffer(int length) =>
+        _sendBatch is null ? _transmitBuffer.AsSpan(0, length) : _sendBatch.NextToSend[..length];
 
     void IPacketTransmitter.Transmit(int length)
     {
+        if (_sendBatch is not null)
+        {
+            InvariantCrc.Write(_sendBatch.NextToSend[..length], _addressing);
+            _sendBatch.Commit(length, _peerRawAddress.AsSpan(0, _peerRawAddressLength));
+            if (_sendBatch.IsFull)
+            {
+                FlushSendBatch();
+            }
+
+            return;
+        }
+
         var packet = _transmitBuffer.AsSpan(0, length);
         InvariantCrc.Write(packet, _addressing);
         try
@@ -267,6 +292,19 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             next = _transport.Poll(now, this);
         }
 
+        FlushSendBatch();
         return next;
+    }
+
+    private void FlushSendBatch()
+    {
+        try
+        {
+            _sendBatch?.Flush(_device.Socket.SafeHandle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The device is closing: unsent packets are lost like any others.
+        }
     }
 }

@@ -24,6 +24,11 @@ public sealed record ManagedRoceDeviceOptions
     /// </summary>
     public int DefaultPeerPort { get; init; } = RoceV2Port;
 
+    /// <summary>
+    /// Move datagrams in batches with recvmmsg/sendmmsg (Linux only; elsewhere one call per packet).
+    /// </summary>
+    public bool BatchedIo { get; init; } = true;
+
     /// <summary>Send and receive socket buffer size in bytes.</summary>
     public int SocketBufferBytes { get; init; } = 8 << 20;
 

@@ -9,8 +9,21 @@ public sealed class LoopbackTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0") =>
-        new ManagedRoceProvider(new ManagedRoceOptions { Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port }] }).OpenManagedDevice();
+    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0", bool batchedIo = true) =>
+        new ManagedRoceProvider(new ManagedRoceOptions { Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port, BatchedIo = batchedIo }] }).OpenManagedDevice();
+
+    [Test]
+    public async Task Per_packet_socket_calls_interoperate_with_batched_ones()
+    {
+        using var batched = Open("127.0.0.1", 0);
+        using var oneByOne = Open("127.0.0.1", 0, batchedIo: false);
+        Assert.That((batched.UsesBatchedIo, oneByOne.UsesBatchedIo), Is.EqualTo((OperatingSystem.IsLinux(), false)));
+        using var a = new QueuePairSide(oneByOne, 4 << 20);
+        using var b = new QueuePairSide(batched, 4 << 20);
+        QueuePairSide.ConnectPair(a, b, (ushort)oneByOne.LocalEndPoint.Port, (ushort)batched.LocalEndPoint.Port);
+        await ExerciseAsync(a, b);
+        await ExerciseAsync(b, a);
+    }
 
     [Test]
     public async Task Two_devices_on_one_address_with_different_ports_exchange_send_write_and_read()

@@ -1,0 +1,198 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace RdmaOffload.Verbs.ManagedRoce.Interop;
+
+/// <summary>
+/// A fixed set of datagram slots in native memory, with the <c>mmsghdr</c>/<c>iovec</c>/sockaddr
+/// arrays sendmmsg and recvmmsg need, so a batch of packets costs one system call. One owner
+/// thread at a time; nothing is allocated after construction.
+/// </summary>
+internal sealed unsafe class DatagramBatch : IDisposable
+{
+    private const int AddressBytes = 32; // sockaddr_in6 is 28
+
+    private readonly int _slotBytes;
+    private byte* _buffers;
+    private byte* _addresses;
+    private Libc.IoVector* _vectors;
+    private Libc.MultiMessageHeader* _headers;
+
+    public DatagramBatch(int slots, int slotBytes)
+    {
+        Capacity = slots;
+        _slotBytes = slotBytes;
+
+        // Safe: each block is sized for `slots` entries and freed once in Dispose; the header array
+        // points only into these blocks.
+        _buffers = (byte*)NativeMemory.AlignedAlloc((nuint)(slots * slotBytes), 64);
+        _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(slots * AddressBytes));
+        _vectors = (Libc.IoVector*)NativeMemory.AllocZeroed((nuint)(slots * sizeof(Libc.IoVector)));
+        _headers = (Libc.MultiMessageHeader*)NativeMemory.AllocZeroed((nuint)(slots * sizeof(Libc.MultiMessageHeader)));
+        for (int i = 0; i < slots; i++)
+        {
+            _vectors[i].Base = _buffers + ((long)i * slotBytes);
+            _vectors[i].Length = (nuint)slotBytes;
+            _headers[i].Header.Vectors = &_vectors[i];
+            _headers[i].Header.VectorCount = 1;
+            _headers[i].Header.Name = _addresses + (i * AddressBytes);
+            _headers[i].Header.NameLength = AddressBytes;
+        }
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>Slots filled for sending.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The whole buffer of a slot.</summary>
+    public Span<byte> Slot(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Capacity, nameof(index));
+
+        // Safe: index is checked and every slot is _slotBytes long inside _buffers.
+        return new Span<byte>(_buffers + ((long)index * _slotBytes), _slotBytes);
+    }
+
+    /// <summary>The datagram received into a slot.</summary>
+    public Span<byte> Received(int index) => Slot(index)[..(int)Math.Min(_headers[index].Length, (uint)_slotBytes)];
+
+    /// <summary>The sender of the datagram in a slot (raw sockaddr).</summary>
+    public ReadOnlySpan<byte> SourceAddress(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Capacity, nameof(index));
+
+        // Safe: checked index; the kernel wrote at most AddressBytes bytes (NameLength).
+        return new ReadOnlySpan<byte>(_addresses + (index * AddressBytes), (int)Math.Min(_headers[index].Header.NameLength, AddressBytes));
+    }
+
+    /// <summary>The next free slot's buffer for a packet to send.</summary>
+    public Span<byte> NextToSend => Slot(Count);
+
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Commits the next slot: <paramref name="length"/> bytes to <paramref name="destination"/> (a raw sockaddr).</summary>
+    public void Commit(int length, ReadOnlySpan<byte> destination)
+    {
+        int index = Count++;
+        _vectors[index].Length = (nuint)length;
+
+        // Safe: destination is at most AddressBytes (checked), copied into this slot's address area.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(destination.Length, AddressBytes, nameof(destination));
+        destination.CopyTo(new Span<byte>(_addresses + (index * AddressBytes), AddressBytes));
+        _headers[index].Header.NameLength = (uint)destination.Length;
+    }
+
+    /// <summary>Sends the committed slots with sendmmsg; returns how many the kernel took (the rest are lost).</summary>
+    public int Flush(SafeHandle socket)
+    {
+        if (Count == 0)
+        {
+            return 0;
+        }
+
+        bool added = false;
+        int sent = 0;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            while (sent < Count)
+            {
+                int result = Libc.SendMultipleMessages(socket.DangerousGetHandle(), _headers + sent, (uint)(Count - sent), 0);
+                if (result < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+                    {
+                        continue;
+                    }
+
+                    break; // buffer full or unreachable peer: what is left is packet loss
+                }
+
+                sent += result;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+
+        Count = 0;
+        return sent;
+    }
+
+    /// <summary>
+    /// Receives up to <see cref="Capacity"/> datagrams with recvmmsg, blocking for the first (up to the
+    /// socket's receive timeout). Returns the count, 0 on timeout, -1 on a fatal error.
+    /// </summary>
+    public int Receive(SafeHandle socket)
+    {
+        for (int i = 0; i < Capacity; i++)
+        {
+            _vectors[i].Length = (nuint)_slotBytes;
+            _headers[i].Header.NameLength = AddressBytes;
+            _headers[i].Length = 0;
+        }
+
+        bool added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            int result = Libc.ReceiveMultipleMessages(socket.DangerousGetHandle(), _headers, (uint)Capacity, Libc.MsgWaitForOne, null);
+            if (result >= 0)
+            {
+                return result;
+            }
+
+            int error = Marshal.GetLastPInvokeError();
+            return error is Libc.EAGAIN or Libc.EINTR ? 0 : -1;
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Writes the raw sockaddr for an endpoint (Linux layout); returns its length.</summary>
+    public static int WriteSocketAddress(IPEndPoint endPoint, Span<byte> destination)
+    {
+        destination[..AddressBytes].Clear();
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)endPoint.Port);
+        if (endPoint.AddressFamily == AddressFamily.InterNetwork)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination, 2); // AF_INET, host order
+            endPoint.Address.TryWriteBytes(destination[4..], out _);
+            return 16;
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(destination, 10); // AF_INET6
+        endPoint.Address.TryWriteBytes(destination[8..], out _);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], (uint)endPoint.Address.ScopeId);
+        return 28;
+    }
+
+    public void Dispose()
+    {
+        // Safe: each pointer is freed once and nulled; the batch is not used after disposal.
+        NativeMemory.AlignedFree(_buffers);
+        NativeMemory.Free(_addresses);
+        NativeMemory.Free(_vectors);
+        NativeMemory.Free(_headers);
+        _buffers = null;
+        _addresses = null;
+        _vectors = null;
+        _headers = null;
+    }
+}
