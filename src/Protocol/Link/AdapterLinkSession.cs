@@ -12,8 +12,9 @@ namespace RdmaOffload.Protocol.Link;
 /// </summary>
 public sealed class AdapterLinkSession
 {
-    // Verifies proofs for unknown identities so that rejecting them takes as long as rejecting a wrong proof.
-    private static readonly SharedSecret UnknownIdentitySecret = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    // Verifies proofs for unknown identities so that rejecting them takes as long as rejecting a wrong proof. The
+    // outcome is discarded, so the key need not be secret and the library stays free of random sources.
+    private static readonly SharedSecret UnknownIdentitySecret = new(new byte[32]);
 
     private readonly Func<string, SharedSecret?> _secretForHost;
     private readonly VersionRange _supported;
