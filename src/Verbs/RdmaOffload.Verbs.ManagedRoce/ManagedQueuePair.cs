@@ -150,6 +150,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
 
     public void PostSend(in SendWorkRequest request, ReadOnlySpan<ScatterGatherEntry> entries)
     {
+        long next;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -159,10 +160,10 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
                 throw new RdmaException("ibv_post_send", (int)error);
             }
 
-            PollLocked(ManagedRoceDevice.NowMicroseconds());
+            next = PollLocked(ManagedRoceDevice.NowMicroseconds());
         }
 
-        _device.WakeTimers();
+        _device.WakeTimersBy(next);
     }
 
     public int PostSend(ReadOnlySpan<SendWorkRequest> requests, ReadOnlySpan<ScatterGatherEntry> entries)
@@ -177,6 +178,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         }
 
         int posted = 0;
+        long next;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -190,10 +192,10 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
                 posted++;
             }
 
-            PollLocked(ManagedRoceDevice.NowMicroseconds());
+            next = PollLocked(ManagedRoceDevice.NowMicroseconds());
         }
 
-        _device.WakeTimers();
+        _device.WakeTimersBy(next);
         return posted;
     }
 
@@ -230,6 +232,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
 
     internal void HandlePacket(in RocePacket packet, long now)
     {
+        long next;
         lock (_gate)
         {
             if (_disposed)
@@ -238,8 +241,11 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             }
 
             _transport.HandlePacket(packet, now);
-            PollLocked(now);
+            next = PollLocked(now);
         }
+
+        // A packet can arm an earlier deadline (an RNR wait, a retransmit timer): tell the timer thread.
+        _device.WakeTimersBy(next);
     }
 
     /// <summary>Timer tick: returns the next deadline in microseconds.</summary>

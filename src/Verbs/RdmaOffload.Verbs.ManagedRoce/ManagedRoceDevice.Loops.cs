@@ -153,6 +153,7 @@ public sealed partial class ManagedRoceDevice
                 next = Math.Min(next, queuePair.Poll(now));
             }
 
+            Volatile.Write(ref _timerDeadline, next);
             long sleep = next - NowMicroseconds();
             if (sleep > 0)
             {

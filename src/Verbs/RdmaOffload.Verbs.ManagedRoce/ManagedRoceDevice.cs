@@ -23,6 +23,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
     private readonly Thread _timerThread;
     private readonly AutoResetEvent _timerWake = new(false);
     private volatile bool _disposed;
+    private long _timerDeadline = long.MaxValue;
 
     internal ManagedRoceDevice(ManagedRoceDeviceOptions options, ResourceTracker tracker)
     {
@@ -202,8 +203,15 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         }
     }
 
-    /// <summary>Tells the timer thread a deadline may have moved earlier.</summary>
-    internal void WakeTimers() => _timerWake.Set();
+    /// <summary>Wakes the timer thread when <paramref name="deadline"/> (µs) comes before its planned wake-up.</summary>
+    internal void WakeTimersBy(long deadline)
+    {
+        if (deadline < Volatile.Read(ref _timerDeadline))
+        {
+            Volatile.Write(ref _timerDeadline, deadline);
+            _timerWake.Set();
+        }
+    }
 
     /// <summary>
     /// UDP port of a peer: explicit (LID convention), the only device of this process with that GID,

@@ -182,9 +182,11 @@ public sealed class RcTransportErrorTests
         Assert.That(transport.PostSend(new SendWorkRequest { WorkRequestId = 10, Opcode = SendOpcode.Send }, []), Is.EqualTo(PostError.None));
         Assert.That(transport.PostSend(new SendWorkRequest { WorkRequestId = 11, Opcode = SendOpcode.Send }, []), Is.EqualTo(PostError.None));
         Assert.That(transport.PostSend(new SendWorkRequest { WorkRequestId = 12, Opcode = SendOpcode.Send }, []), Is.EqualTo(PostError.QueueFull));
+        Assert.That((transport.SendQueueDepth, transport.ReceiveQueueDepth), Is.EqualTo((2, 1)));
         Assert.That(transport.PostSend(new SendWorkRequest { Opcode = (SendOpcode)99 }, []), Is.EqualTo(PostError.Invalid));
 
         transport.ModifyToError();
+        Assert.That((transport.SendQueueDepth, transport.ReceiveQueueDepth), Is.EqualTo((0, 0)));
         Assert.That(completions.Items.Select(c => (c.WorkRequestId, c.Status)), Is.EquivalentTo(new[]
         {
             (10ul, WorkCompletionStatus.WorkRequestFlushError),

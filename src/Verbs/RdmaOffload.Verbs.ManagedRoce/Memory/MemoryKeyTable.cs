@@ -13,9 +13,6 @@ internal sealed class MemoryKeyTable
     private readonly Lock _gate = new();
     private RegisteredMemory?[] _slots = new RegisteredMemory?[64];
     private byte[] _slotGenerations = new byte[64];
-    private int _count;
-
-    public int Count => Volatile.Read(ref _count);
 
     public RegisteredMemory Register(nint address, nint length, MemoryAccess access)
     {
@@ -46,7 +43,6 @@ internal sealed class MemoryKeyTable
             byte generation = ++_slotGenerations[slot];
             var region = new RegisteredMemory(address, length, access, ((uint)slot << 8) | generation, this);
             Volatile.Write(ref _slots[slot], region);
-            _count++;
             return region;
         }
     }
@@ -60,7 +56,6 @@ internal sealed class MemoryKeyTable
             {
                 region.Invalidate();
                 Volatile.Write(ref _slots[slot], null);
-                _count--;
             }
         }
     }
