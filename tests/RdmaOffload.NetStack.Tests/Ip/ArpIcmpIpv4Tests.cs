@@ -17,7 +17,7 @@ public sealed class ArpIcmpIpv4Tests
         return frame;
     }
 
-    private static byte[] IpFrame(IpProtocol protocol, byte[] payload, ushort id = 1, int fragmentOffset = 0, bool moreFragments = false, int totalPayload = -1)
+    private static byte[] IpFrame(IpProtocol protocol, byte[] payload, ushort id = 1, int fragmentOffset = 0, bool moreFragments = false)
     {
         var frame = new byte[14 + 20 + payload.Length];
         EthernetFrame.WriteHeader(frame, ScriptedPeer.StackMac, ScriptedPeer.PeerMac, EtherType.Ipv4);
@@ -31,7 +31,6 @@ public sealed class ArpIcmpIpv4Tests
         frame[14 + 10] = (byte)(checksum >> 8);
         frame[14 + 11] = (byte)checksum;
         payload.CopyTo(frame, 34);
-        _ = totalPayload;
         return frame;
     }
 
