@@ -103,7 +103,8 @@ public sealed partial class ManagedRoceDevice
             }
 
             var addressing = new IcrcAddressing(new Gid(gidBytes), LocalGid, sourcePort, (ushort)LocalEndPoint.Port);
-            if (!InvariantCrc.Verify(datagram, addressing))
+            // Our own peers send identification 0 (the fast check); others, like kernel rxe, use any.
+            if (!InvariantCrc.Verify(datagram, addressing) && !UnknownIdentificationIcrc.TryVerify(datagram, addressing, out _))
             {
                 Counters.CountBadIcrc();
                 return;

@@ -34,9 +34,9 @@ public sealed record ManagedRoceDeviceOptions
 
     /// <summary>
     /// Check the ICRC of received packets. The ICRC covers the IPv4 identification field, which a UDP
-    /// socket cannot see: the check assumes 0, which is what Linux puts in unconnected DF datagrams
-    /// (this provider, and any peer sending that way). Kernel rxe randomises it, so turn this off to
-    /// receive from rxe over IPv4.
+    /// socket cannot see: a packet with identification 0 (what Linux puts in unconnected DF datagrams,
+    /// so what this provider sends) is checked in full; for others (kernel rxe randomises it) the
+    /// identification is solved for, which keeps 16 of the 32 check bits.
     /// </summary>
     public bool VerifyIcrc { get; init; } = true;
 }
