@@ -55,8 +55,14 @@ public sealed class NetStackHost : IFrameSink, IDisposable
     /// <summary>Frames the kernel would not take (queue full).</summary>
     public long TransmitDrops { get; private set; }
 
-    /// <summary>The failure that stopped the loop, if any.</summary>
+    /// <summary>The failure that stopped the loop (a TAP I/O error), if any.</summary>
     public Exception? Failure => _failure;
+
+    /// <summary>Exceptions thrown by posted work or connection owners; each was contained and the loop went on.</summary>
+    public long ContainedErrors { get; private set; }
+
+    /// <summary>The most recent contained exception (diagnostics).</summary>
+    public Exception? LastContainedError { get; private set; }
 
     /// <summary>Microseconds on the host's monotonic clock (what the stack is fed).</summary>
     public static long Now => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
@@ -179,6 +185,12 @@ public sealed class NetStackHost : IFrameSink, IDisposable
         }
     }
 
+    private void Contain(Exception e)
+    {
+        ContainedErrors++;
+        LastContainedError = e;
+    }
+
     private readonly record struct DelayedFrame(byte[] Bytes, bool ToStack);
 
     /// <summary>Stops the loop and waits for it.</summary>
@@ -229,7 +241,14 @@ public sealed class NetStackHost : IFrameSink, IDisposable
                     }
 
                     _ = VirtioNetHeader.TryRead(_rxBuffer, out var header);
-                    Stack.Handle(_rxBuffer.AsSpan(VirtioNetHeader.Size, n - VirtioNetHeader.Size), Now, header.ChecksumTrusted);
+                    try
+                    {
+                        Stack.Handle(_rxBuffer.AsSpan(VirtioNetHeader.Size, n - VirtioNetHeader.Size), Now, header.ChecksumTrusted);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        Contain(e); // parsers never throw, so this is an owner callback: keep serving everyone else
+                    }
                 }
 
                 if (_delayed.Count > 0)
@@ -239,10 +258,24 @@ public sealed class NetStackHost : IFrameSink, IDisposable
 
                 while (_posted.TryDequeue(out var work))
                 {
-                    work();
+                    try
+                    {
+                        work();
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        Contain(e);
+                    }
                 }
 
-                Stack.Poll(Now);
+                try
+                {
+                    Stack.Poll(Now);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Contain(e);
+                }
             }
         }
         catch (Exception e)
