@@ -34,7 +34,7 @@ try
     {
         var latency = ReadBenchmarks.Latency(link, 8, options.LatencyIterations);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"verbsbench test=read_lat bytes=8 iterations={options.LatencyIterations} min_us={latency.Min:F2} typical_us={latency.Typical:F2} avg_us={latency.Average:F2} p99_us={latency.P99:F2} max_us={latency.Max:F2}"));
+            $"verbsbench test=read_lat bytes=8 iterations={options.LatencyIterations} min_us={latency.Min:F2} typical_us={latency.Typical:F2} avg_us={latency.Average:F2} p99_us={latency.P99:F2} max_us={latency.Max:F2} clock_overhead_us={latency.ClockOverhead:F2}"));
     }
     return 0;
 }

@@ -12,8 +12,13 @@ internal readonly record struct BandwidthResult(double Seconds, long Bytes, int 
     public double MessagesPerSecond => Messages / Seconds;
 }
 
-/// <summary>Per-READ round trip times in microseconds.</summary>
-internal readonly record struct LatencyResult(double Min, double Typical, double Average, double P99, double Max);
+/// <summary>
+/// Per-READ round trip times in microseconds, with the cost of the two clock reads each sample
+/// takes already subtracted (<paramref name="ClockOverhead"/>): perftest reads the CPU cycle
+/// counter, which costs nothing, while .NET reads CLOCK_MONOTONIC, which in a VM without a stable
+/// TSC is a system call on an emulated timer.
+/// </summary>
+internal readonly record struct LatencyResult(double Min, double Typical, double Average, double P99, double Max, double ClockOverhead);
 
 /// <summary>The measurements, done like perftest's: busy polling, a fixed window of outstanding READs.</summary>
 internal static class ReadBenchmarks
@@ -100,7 +105,27 @@ internal static class ReadBenchmarks
             }
         }
 
+        double overhead = ClockOverhead();
+        for (int i = 0; i < samples.Length; i++)
+        {
+            samples[i] = Math.Max(0, samples[i] - overhead);
+        }
+
         Array.Sort(samples);
-        return new LatencyResult(samples[0], samples[iterations / 2], samples.Average(), samples[(int)(iterations * 0.99)], samples[^1]);
+        return new LatencyResult(samples[0], samples[iterations / 2], samples.Average(), samples[(int)(iterations * 0.99)], samples[^1], overhead);
+    }
+
+    /// <summary>Median cost, in microseconds, of the timestamp pair one latency sample takes.</summary>
+    private static double ClockOverhead()
+    {
+        var costs = new double[1001];
+        for (int i = 0; i < costs.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            costs[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        Array.Sort(costs);
+        return costs[costs.Length / 2];
     }
 }

@@ -18,6 +18,7 @@ bench_dll=$repo/bench/VerbsBench/bin/$config/net10.0/RdmaOffload.Bench.Verbs.dll
 [ -f "$bench_dll" ] || { echo "run-in-guest: $bench_dll missing: dotnet build -c $config bench/VerbsBench on the host" >&2; exit 1; }
 command -v ib_read_bw >/dev/null || { echo "run-in-guest: perftest missing (scripts/install-deps vm)" >&2; exit 1; }
 gid=$(gid_index_for_ip "$dev" "$ip")
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
