@@ -1,0 +1,105 @@
+using RdmaOffload.Verbs.ManagedRoce.Memory;
+using RdmaOffload.Verbs.ManagedRoce.Wire;
+
+namespace RdmaOffload.Verbs.ManagedRoce.Transport;
+
+// Responder, output side: READ responses in PSN order, then one coalesced ACK or a NAK.
+internal sealed partial class RcTransport
+{
+    /// <summary>READ responses first (they carry earlier PSNs), then one coalesced ACK or a NAK.</summary>
+    private int EmitResponderOutput(IPacketTransmitter transmitter, int budget)
+    {
+        while (_readJobCount > 0 && budget > 0)
+        {
+            ref var job = ref _readJobs[_readJobHead];
+            if (!EmitReadResponse(ref job, transmitter))
+            {
+                return budget;
+            }
+
+            budget--;
+            if (job.Remaining == 0)
+            {
+                _readJobHead = (_readJobHead + 1) % _readJobs.Length;
+                _readJobCount--;
+            }
+        }
+
+        if (_readJobCount > 0 || budget == 0)
+        {
+            return budget;
+        }
+
+        if (_nak.Pending)
+        {
+            EmitPacket(transmitter, Header(RoceOpcode.Acknowledge, _nak.Psn), default, _nak.Aeth);
+            _nak.Pending = false;
+            _ackPending = false;
+            budget--;
+            if (_fatalAfterNak)
+            {
+                _fatalAfterNak = false;
+                ModifyToError();
+            }
+        }
+        else if (_ackPending)
+        {
+            EmitPacket(transmitter, Header(RoceOpcode.Acknowledge, _expectedPsn - 1), default, AckExtendedTransportHeader.Ack(_msn));
+            _ackPending = false;
+            budget--;
+        }
+
+        return budget;
+    }
+
+    private bool EmitReadResponse(ref ReadResponseJob job, IPacketTransmitter transmitter)
+    {
+        int length = (int)Math.Min(job.Remaining, (uint)_mtu);
+        bool last = job.Remaining == (uint)length;
+        var opcode = job.Only ? RoceOpcode.RdmaReadResponseOnly
+            : job.First ? RoceOpcode.RdmaReadResponseFirst
+            : last ? RoceOpcode.RdmaReadResponseLast
+            : RoceOpcode.RdmaReadResponseMiddle;
+        int packetLength = RocePacketWriter.PacketLength(opcode, length);
+        var payload = RocePacketWriter.Write(transmitter.GetBuffer(packetLength), Header(opcode, job.NextPsn), length, default, AckExtendedTransportHeader.Ack(_msn));
+        if (length > 0)
+        {
+            if (!_memory.TryGetRemote(job.RemoteKey, job.NextAddress, (ulong)length, MemoryAccess.RemoteRead, out RegisteredMemory? region))
+            {
+                // Deregistered while the READ was being answered.
+                _readJobCount = 0;
+                RespondWithError(NakCode.RemoteAccessError);
+                return false;
+            }
+
+            region.GetSpan(job.NextAddress, length).CopyTo(payload);
+        }
+
+        transmitter.Transmit(packetLength);
+        Counters.PacketsSent++;
+        job.NextPsn += 1;
+        job.NextAddress += (ulong)length;
+        job.Remaining -= (uint)length;
+        job.First = false;
+        if (length == 0)
+        {
+            job.Remaining = 0;
+        }
+
+        return true;
+    }
+
+    private void DropReadJobsFrom(Psn psn)
+    {
+        for (int i = 0; i < _readJobCount; i++)
+        {
+            ref var job = ref _readJobs[(_readJobHead + i) % _readJobs.Length];
+            int remainingPackets = job.Remaining == 0 ? 1 : (int)((job.Remaining + (uint)_mtu - 1) / (uint)_mtu);
+            if (Psn.Distance(psn, job.NextPsn + (remainingPackets - 1)) >= 0)
+            {
+                _readJobCount = i;
+                return;
+            }
+        }
+    }
+}
