@@ -42,6 +42,64 @@ public sealed class ThroughputBenchmark
         await TestContext.Progress.WriteLineAsync(report);
     }
 
+    [Test]
+    public async Task Connection_rate()
+    {
+        Shell.RequireRootAndTools("ip", "wrk");
+        using var lab = new NamespaceLab();
+        using var responder = new PipeHttpResponder(await Api.TcpPipeListener.StartAsync(lab.Host, 8080));
+        responder.Start();
+        var kernelAddress = $"10.88.{lab.Subnet}.3";
+        Shell.Run("ip", "addr", "add", $"{kernelAddress}/24", "dev", lab.Bridge).EnsureSuccess("bridge address");
+        using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        server.Bind(new IPEndPoint(IPAddress.Parse(kernelAddress), 8082));
+        server.Listen(4096);
+        _ = Task.Run(() => ServeKernelHelloAsync(server));
+
+        var stack = await WrkRequestsPerSecondAsync(lab, $"http://{lab.StackAddress}:8080/");
+        var kernel = await WrkRequestsPerSecondAsync(lab, $"http://{kernelAddress}:8082/");
+        var report = string.Create(CultureInfo.InvariantCulture,
+            $"new connection per request: NetStack {stack:F0}/s, Linux {kernel:F0}/s, ratio {stack / kernel:P0}");
+        TestContext.Out.WriteLine(report);
+        await TestContext.Progress.WriteLineAsync(report);
+    }
+
+    private static async Task<double> WrkRequestsPerSecondAsync(NamespaceLab lab, string url)
+    {
+        var result = await lab.InNamespaceAsync(TimeSpan.FromSeconds(60), "wrk", "-t", "2", "-c", "32", "-d", "5s", "-H", "Connection: close", url);
+        result.EnsureSuccess($"wrk {url}");
+        var line = result.StandardOutput.Split('\n').First(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal));
+        return double.Parse(line["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ServeKernelHelloAsync(Socket listener)
+    {
+        var response = System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n");
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                {
+                    var request = new byte[4096];
+                    _ = await client.ReceiveAsync(request);
+                    await client.SendAsync(response);
+                    client.Shutdown(SocketShutdown.Both);
+                }
+            });
+        }
+    }
+
     private static async Task<double> MeasureAsync(NamespaceLab lab, string url)
     {
         var result = await lab.InNamespaceAsync(TimeSpan.FromSeconds(300), "curl", "-sS", "--fail", "-o", "/dev/null", "-w", "%{speed_download}", url);
