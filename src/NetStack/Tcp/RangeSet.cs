@@ -7,14 +7,13 @@ namespace RdmaOffload.NetStack.Tcp;
 /// </summary>
 internal sealed class RangeSet
 {
-    private readonly long[] _starts;
-    private readonly long[] _ends;
+    private readonly int _capacity;
 
-    public RangeSet(int capacity)
-    {
-        _starts = new long[capacity];
-        _ends = new long[capacity];
-    }
+    // Allocated on first use: most connections never see loss or reordering, and TIME-WAIT ones hold nothing.
+    private long[] _starts = [];
+    private long[] _ends = [];
+
+    public RangeSet(int capacity) => _capacity = capacity;
 
     public int Count { get; private set; }
 
@@ -46,6 +45,12 @@ internal sealed class RangeSet
         if (end <= start)
         {
             return -1;
+        }
+
+        if (_starts.Length == 0)
+        {
+            _starts = new long[_capacity];
+            _ends = new long[_capacity];
         }
 
         // First range whose end reaches start (candidates for merging begin here).
