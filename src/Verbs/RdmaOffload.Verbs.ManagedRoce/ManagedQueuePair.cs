@@ -62,7 +62,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             receiveCq);
         if (device.UsesBatchedIo)
         {
-            _sendBatch = new Interop.DatagramBatch(SendBatchSize, _transmitBuffer.Length);
+            _sendBatch = new Interop.DatagramBatch(SendBatchSize, _transmitBuffer.Length) { SegmentationOffload = device.Options.UdpSegmentationOffload };
         }
 
         device.Tracker.Opened(ResourceKind.QueuePair);
@@ -80,6 +80,9 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
             }
         }
     }
+
+    /// <summary>True while this QP's sends use UDP GSO (false when off or refused by the kernel).</summary>
+    public bool UsesSegmentationOffload => _sendBatch?.SegmentationOffload ?? false;
 
     /// <summary>Transport counters (retransmissions, NAKs, drops) for diagnostics.</summary>
     public TransportCounters Counters => _transport.Counters;

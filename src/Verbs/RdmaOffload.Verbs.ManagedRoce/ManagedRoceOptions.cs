@@ -29,6 +29,12 @@ public sealed record ManagedRoceDeviceOptions
     /// </summary>
     public bool BatchedIo { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="BatchedIo"/>, hand runs of equal-sized packets to the kernel as one UDP GSO
+    /// message (UDP_SEGMENT); falls back by itself where the kernel refuses it.
+    /// </summary>
+    public bool UdpSegmentationOffload { get; init; } = true;
+
     /// <summary>Send and receive socket buffer size in bytes.</summary>
     public int SocketBufferBytes { get; init; } = 8 << 20;
 

@@ -9,8 +9,26 @@ public sealed class LoopbackTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0", bool batchedIo = true) =>
-        new ManagedRoceProvider(new ManagedRoceOptions { Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port, BatchedIo = batchedIo }] }).OpenManagedDevice();
+    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0", bool batchedIo = true, bool segmentation = true) =>
+        new ManagedRoceProvider(new ManagedRoceOptions
+        {
+            Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port, BatchedIo = batchedIo, UdpSegmentationOffload = segmentation }],
+        }).OpenManagedDevice();
+
+    [Test]
+    public async Task Sendmmsg_without_segmentation_offload_interoperates_with_it()
+    {
+        using var withGso = Open("127.0.0.1", 0);
+        using var withoutGso = Open("127.0.0.1", 0, segmentation: false);
+        using var a = new QueuePairSide(withoutGso, 4 << 20);
+        using var b = new QueuePairSide(withGso, 4 << 20);
+        QueuePairSide.ConnectPair(a, b, (ushort)withoutGso.LocalEndPoint.Port, (ushort)withGso.LocalEndPoint.Port);
+        await ExerciseAsync(a, b);
+        await ExerciseAsync(b, a);
+        Assert.That(((ManagedQueuePair)b.QueuePair).Counters.Retransmissions + ((ManagedQueuePair)a.QueuePair).Counters.Retransmissions, Is.LessThan(64), "loopback should not need many retransmissions");
+        Assert.That(((ManagedQueuePair)a.QueuePair).UsesSegmentationOffload, Is.False);
+        Assert.That(((ManagedQueuePair)b.QueuePair).UsesSegmentationOffload, Is.EqualTo(OperatingSystem.IsLinux()), "the kernel accepted UDP_SEGMENT sends");
+    }
 
     [Test]
     public async Task Per_packet_socket_calls_interoperate_with_batched_ones()

@@ -19,6 +19,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
     private byte* _addresses;
     private Libc.IoVector* _vectors;
     private Libc.MultiMessageHeader* _headers;
+    private byte* _control;
 
     public DatagramBatch(int slots, int slotBytes)
     {
@@ -31,6 +32,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
         _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(slots * AddressBytes));
         _vectors = (Libc.IoVector*)NativeMemory.AllocZeroed((nuint)(slots * sizeof(Libc.IoVector)));
         _headers = (Libc.MultiMessageHeader*)NativeMemory.AllocZeroed((nuint)(slots * sizeof(Libc.MultiMessageHeader)));
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)(slots * Libc.SegmentControlSpace));
         for (int i = 0; i < slots; i++)
         {
             _vectors[i].Base = _buffers + ((long)i * slotBytes);
@@ -85,7 +87,13 @@ internal sealed unsafe class DatagramBatch : IDisposable
         _headers[index].Header.NameLength = (uint)destination.Length;
     }
 
-    /// <summary>Sends the committed slots with sendmmsg; returns how many the kernel took (the rest are lost).</summary>
+    /// <summary>
+    /// Use UDP generic segmentation offload: runs of equal-sized packets go to the kernel as one
+    /// message the stack splits late (turned off by itself when the kernel refuses it).
+    /// </summary>
+    public bool SegmentationOffload { get; set; }
+
+    /// <summary>Sends the committed slots with sendmmsg; returns how many packets the kernel took (the rest are lost).</summary>
     public int Flush(SafeHandle socket)
     {
         if (Count == 0)
@@ -93,26 +101,25 @@ internal sealed unsafe class DatagramBatch : IDisposable
             return 0;
         }
 
+        int packets = Count;
+        Count = 0;
         bool added = false;
-        int sent = 0;
         try
         {
             socket.DangerousAddRef(ref added);
-            while (sent < Count)
+            nint handle = socket.DangerousGetHandle();
+            if (SegmentationOffload)
             {
-                int result = Libc.SendMultipleMessages(socket.DangerousGetHandle(), _headers + sent, (uint)(Count - sent), 0);
-                if (result < 0)
+                int sent = Send(handle, BuildMessages(packets, segment: true));
+                if (sent >= 0)
                 {
-                    if (Marshal.GetLastPInvokeError() == Libc.EINTR)
-                    {
-                        continue;
-                    }
-
-                    break; // buffer full or unreachable peer: what is left is packet loss
+                    return sent;
                 }
 
-                sent += result;
+                SegmentationOffload = false; // not supported here: fall back for good
             }
+
+            return Math.Max(Send(handle, BuildMessages(packets, segment: false)), 0);
         }
         finally
         {
@@ -121,9 +128,104 @@ internal sealed unsafe class DatagramBatch : IDisposable
                 socket.DangerousRelease();
             }
         }
+    }
 
-        Count = 0;
-        return sent;
+    /// <summary>
+    /// Lays out one message per packet, or with <paramref name="segment"/> one per run of equal-sized
+    /// packets (a shorter packet may end a run), each run under 64 KiB; returns the message count.
+    /// </summary>
+    private int BuildMessages(int packets, bool segment)
+    {
+        const int MaxSegmentedBytes = 65_000; // an IP datagram: 64 KiB minus headers
+        const int MaxSegments = 64;
+        int messages = 0;
+        for (int first = 0; first < packets;)
+        {
+            int size = (int)_vectors[first].Length;
+            int count = 1;
+            int bytes = size;
+            while (segment && first + count < packets && count < MaxSegments)
+            {
+                int next = (int)_vectors[first + count].Length;
+                if (next > size || bytes + next > MaxSegmentedBytes)
+                {
+                    break;
+                }
+
+                count++;
+                bytes += next;
+                if (next < size)
+                {
+                    break; // only the last segment may be shorter
+                }
+            }
+
+            ref var header = ref _headers[messages].Header;
+            header.Vectors = &_vectors[first];
+            header.VectorCount = (nuint)count;
+            header.Name = _addresses + (first * AddressBytes);
+            header.NameLength = _headers[first].Header.NameLength;
+            header.Control = null;
+            header.ControlLength = 0;
+            if (count > 1)
+            {
+                // Safe: each message has its own SegmentControlSpace bytes in _control.
+                var control = (Libc.ControlMessageHeader*)(_control + (messages * Libc.SegmentControlSpace));
+                control->Length = Libc.SegmentControlLength;
+                control->Level = Libc.SolUdp;
+                control->Type = Libc.UdpSegment;
+                *(ushort*)(control + 1) = (ushort)size;
+                header.Control = control;
+                header.ControlLength = Libc.SegmentControlSpace;
+            }
+
+            _headers[messages].Length = (uint)count; // remembered: packets in this message
+            messages++;
+            first += count;
+        }
+
+        return messages;
+    }
+
+    /// <summary>Sends built messages; returns packets sent, or -1 when the first message was refused as unsupported.</summary>
+    private int Send(nint handle, int messages)
+    {
+        Span<uint> packetsPerMessage = stackalloc uint[Capacity];
+        for (int i = 0; i < messages; i++)
+        {
+            packetsPerMessage[i] = _headers[i].Length;
+        }
+
+        int sentMessages = 0;
+        int sentPackets = 0;
+        while (sentMessages < messages)
+        {
+            int result = Libc.SendMultipleMessages(handle, _headers + sentMessages, (uint)(messages - sentMessages), 0);
+            if (result < 0)
+            {
+                int error = Marshal.GetLastPInvokeError();
+                if (error == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (sentMessages == 0 && error is Libc.EINVAL or Libc.EIO or Libc.ENOPROTOOPT && packetsPerMessage[0] > 1)
+                {
+                    return -1;
+                }
+
+                break; // buffer full or unreachable peer: what is left is packet loss
+            }
+
+            for (int i = sentMessages; i < sentMessages + result; i++)
+            {
+                sentPackets += (int)packetsPerMessage[i];
+            }
+
+            sentMessages += result;
+        }
+
+        return sentPackets;
     }
 
     /// <summary>
@@ -135,7 +237,12 @@ internal sealed unsafe class DatagramBatch : IDisposable
         for (int i = 0; i < Capacity; i++)
         {
             _vectors[i].Length = (nuint)_slotBytes;
+            _headers[i].Header.Vectors = &_vectors[i];
+            _headers[i].Header.VectorCount = 1;
+            _headers[i].Header.Name = _addresses + (i * AddressBytes);
             _headers[i].Header.NameLength = AddressBytes;
+            _headers[i].Header.Control = null;
+            _headers[i].Header.ControlLength = 0;
             _headers[i].Length = 0;
         }
 
@@ -190,6 +297,8 @@ internal sealed unsafe class DatagramBatch : IDisposable
         NativeMemory.Free(_addresses);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_headers);
+        NativeMemory.Free(_control);
+        _control = null;
         _buffers = null;
         _addresses = null;
         _vectors = null;

@@ -16,7 +16,22 @@ internal static unsafe partial class Libc
     public const int MsgDontWait = 0x40;
 
     public const int EAGAIN = 11;
+
+    /// <summary>SOL_UDP.</summary>
+    public const int SolUdp = 17;
+
+    /// <summary>UDP_SEGMENT: the control message giving the GSO segment size.</summary>
+    public const int UdpSegment = 103;
+
+    /// <summary>CMSG_SPACE(sizeof(u16)) on LP64: a 16-byte header, data padded to 8 bytes.</summary>
+    public const int SegmentControlSpace = 24;
+
+    /// <summary>CMSG_LEN(sizeof(u16)).</summary>
+    public const int SegmentControlLength = 18;
     public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int EINVAL = 22;
+    public const int ENOPROTOOPT = 92;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVector
@@ -44,6 +59,15 @@ internal static unsafe partial class Libc
     {
         public MessageHeader Header;
         public uint Length;
+    }
+
+    /// <summary><c>struct cmsghdr</c> (its data follows).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ControlMessageHeader
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
     }
 
     [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
