@@ -11,6 +11,7 @@ public sealed partial class ManagedRoceDevice
 
     private const int ReceiveBatchSize = 32;
     private const int MaxDatagram = 9216;
+    private const int MaxCoalescedDatagram = 65536;
 
     /// <summary>Whether this device moves datagrams with recvmmsg/sendmmsg (Linux) or one call per packet.</summary>
     internal bool UsesBatchedIo => Options.BatchedIo && OperatingSystem.IsLinux();
@@ -32,7 +33,8 @@ public sealed partial class ManagedRoceDevice
         // A receive timeout lets the loop notice disposal: the socket handle is held (AddRef) during
         // each call, so closing it cannot pull the descriptor out from under recvmmsg.
         Socket.ReceiveTimeout = 100;
-        using var batch = new Interop.DatagramBatch(ReceiveBatchSize, MaxDatagram);
+        bool coalescing = EnableReceiveCoalescing();
+        using var batch = new Interop.DatagramBatch(ReceiveBatchSize, coalescing ? MaxCoalescedDatagram : MaxDatagram);
         while (!_disposed)
         {
             int count = batch.Receive(Socket.SafeHandle);
@@ -48,8 +50,41 @@ public sealed partial class ManagedRoceDevice
 
             for (int i = 0; i < count; i++)
             {
-                ProcessDatagram(batch.Received(i), batch.SourceAddress(i));
+                var received = batch.Received(i);
+                var source = batch.SourceAddress(i);
+                int segment = batch.ReceivedSegmentSize(i);
+                if (segment <= 0)
+                {
+                    ProcessDatagram(received, source);
+                    continue;
+                }
+
+                // GRO: equal-sized datagrams of one sender back to back, the last possibly shorter.
+                Counters.CountCoalesced();
+                for (int offset = 0; offset < received.Length; offset += segment)
+                {
+                    ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source);
+                }
             }
+        }
+    }
+
+    /// <summary>Asks the kernel to coalesce received datagrams (UDP_GRO); false where unsupported or disabled.</summary>
+    private bool EnableReceiveCoalescing()
+    {
+        if (!Options.UdpSegmentationOffload)
+        {
+            return false;
+        }
+
+        try
+        {
+            SetNativeOption(Socket, Interop.Libc.SolUdp, Interop.Libc.UdpGro, 1);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

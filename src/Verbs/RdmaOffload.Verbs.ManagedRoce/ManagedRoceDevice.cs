@@ -11,6 +11,8 @@ namespace RdmaOffload.Verbs.ManagedRoce;
 /// </summary>
 public sealed partial class ManagedRoceDevice : IRdmaDevice
 {
+    private const int SocketLevel = 1;        // SOL_SOCKET (Linux)
+    private const int IpProtocolLevel = 0;    // IPPROTO_IP
     private const int IpMtuDiscover = 10;     // IP_MTU_DISCOVER
     private const int IpPmtuDiscoverDo = 2;   // IP_PMTUDISC_DO: always set DF, so Linux sends identification 0
 
@@ -40,7 +42,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
             SetBufferSizes(Socket, options.SocketBufferBytes);
             if (options.BindAddress.AddressFamily == AddressFamily.InterNetwork && OperatingSystem.IsLinux())
             {
-                Socket.SetSocketOption(SocketOptionLevel.IP, (SocketOptionName)IpMtuDiscover, IpPmtuDiscoverDo);
+                SetNativeOption(Socket, IpProtocolLevel, IpMtuDiscover, IpPmtuDiscoverDo);
             }
 
             Socket.Bind(new IPEndPoint(options.BindAddress, options.Port));
@@ -235,14 +237,25 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         {
             try
             {
-                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoReceiveBufferForce, bytes);
-                socket.SetSocketOption(SocketOptionLevel.Socket, (SocketOptionName)SoSendBufferForce, bytes);
+                SetNativeOption(socket, SocketLevel, SoReceiveBufferForce, bytes);
+                SetNativeOption(socket, SocketLevel, SoSendBufferForce, bytes);
             }
             catch (SocketException)
             {
                 // Not privileged: keep what the plain options got.
             }
         }
+    }
+
+    /// <summary>
+    /// Sets a Linux socket option by its native level and name. (SetSocketOption would translate the
+    /// values as Windows option names, which differ.)
+    /// </summary>
+    internal static void SetNativeOption(Socket socket, int level, int name, int value)
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(int)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        socket.SetRawSocketOption(level, name, bytes);
     }
 
     private static void RequirePort(byte portNumber)
@@ -261,9 +274,13 @@ public sealed class DeviceCounters
     private long _badIcrc;
     private long _unknownQueuePair;
     private long _received;
+    private long _coalesced;
 
     /// <summary>Datagrams received.</summary>
     public long Received => Volatile.Read(ref _received);
+
+    /// <summary>Receives that carried several datagrams coalesced by the kernel (UDP GRO).</summary>
+    public long Coalesced => Volatile.Read(ref _coalesced);
 
     /// <summary>Datagrams that were not valid RoCEv2 RC packets.</summary>
     public long Malformed => Volatile.Read(ref _malformed);
@@ -275,6 +292,8 @@ public sealed class DeviceCounters
     public long UnknownQueuePair => Volatile.Read(ref _unknownQueuePair);
 
     internal void CountReceived() => Interlocked.Increment(ref _received);
+
+    internal void CountCoalesced() => Interlocked.Increment(ref _coalesced);
 
     internal void CountMalformed() => Interlocked.Increment(ref _malformed);
 

@@ -31,7 +31,8 @@ public sealed record ManagedRoceDeviceOptions
 
     /// <summary>
     /// With <see cref="BatchedIo"/>, hand runs of equal-sized packets to the kernel as one UDP GSO
-    /// message (UDP_SEGMENT); falls back by itself where the kernel refuses it.
+    /// message (UDP_SEGMENT) and let it coalesce received ones (UDP_GRO); falls back by itself where
+    /// the kernel refuses either.
     /// </summary>
     public bool UdpSegmentationOffload { get; init; } = true;
 

@@ -89,6 +89,10 @@ public sealed class LoopbackTests
         using var b = new QueuePairSide(device, 4 << 20);
         QueuePairSide.ConnectPair(a, b);
         await ExerciseAsync(a, b);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.That(device.Counters.Coalesced, Is.GreaterThan(0), "GSO sends arrived as GRO-coalesced receives and were split");
+        }
     }
 
     [Test]
@@ -149,6 +153,13 @@ public sealed class LoopbackTests
         var port = device.QueryPort(1);
         Assert.That((port.State, port.ActiveMtu, port.LinkLayer), Is.EqualTo((PortState.Active, PathMtu.Mtu4096, RdmaTransport.Ethernet)));
         Assert.Throws<RdmaException>(() => device.QueryPort(2));
+        if (OperatingSystem.IsLinux())
+        {
+            var value = new byte[4];
+            device.Socket.GetRawSocketOption(0, 10, value); // IPPROTO_IP, IP_MTU_DISCOVER
+            Assert.That(BitConverter.ToInt32(value), Is.EqualTo(2), "IP_PMTUDISC_DO: DF set, so Linux sends IPv4 identification 0");
+        }
+
         Assert.Throws<RdmaException>(() => Open("0.0.0.0", 0));
     }
 

@@ -61,6 +61,26 @@ internal sealed unsafe class DatagramBatch : IDisposable
     /// <summary>The datagram received into a slot.</summary>
     public Span<byte> Received(int index) => Slot(index)[..(int)Math.Min(_headers[index].Length, (uint)_slotBytes)];
 
+    /// <summary>
+    /// The GRO segment size of a received slot (the kernel coalesced equal-sized datagrams from one
+    /// sender into it), or 0 when the slot holds a single datagram.
+    /// </summary>
+    public int ReceivedSegmentSize(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Capacity, nameof(index));
+        ref var header = ref _headers[index].Header;
+        if (header.ControlLength < (nuint)sizeof(Libc.ControlMessageHeader) + sizeof(int))
+        {
+            return 0;
+        }
+
+        // Safe: the kernel wrote ControlLength bytes (at most SegmentControlSpace) into this slot's area.
+        var control = (Libc.ControlMessageHeader*)header.Control;
+        return control->Level == Libc.SolUdp && control->Type == Libc.UdpGro && control->Length >= (nuint)(sizeof(Libc.ControlMessageHeader) + sizeof(int))
+            ? *(int*)(control + 1)
+            : 0;
+    }
+
     /// <summary>The sender of the datagram in a slot (raw sockaddr).</summary>
     public ReadOnlySpan<byte> SourceAddress(int index)
     {
@@ -241,8 +261,8 @@ internal sealed unsafe class DatagramBatch : IDisposable
             _headers[i].Header.VectorCount = 1;
             _headers[i].Header.Name = _addresses + (i * AddressBytes);
             _headers[i].Header.NameLength = AddressBytes;
-            _headers[i].Header.Control = null;
-            _headers[i].Header.ControlLength = 0;
+            _headers[i].Header.Control = _control + (i * Libc.SegmentControlSpace);
+            _headers[i].Header.ControlLength = Libc.SegmentControlSpace;
             _headers[i].Length = 0;
         }
 

@@ -23,6 +23,9 @@ internal static unsafe partial class Libc
     /// <summary>UDP_SEGMENT: the control message giving the GSO segment size.</summary>
     public const int UdpSegment = 103;
 
+    /// <summary>UDP_GRO: socket option, and the control message giving the coalesced segment size.</summary>
+    public const int UdpGro = 104;
+
     /// <summary>CMSG_SPACE(sizeof(u16)) on LP64: a 16-byte header, data padded to 8 bytes.</summary>
     public const int SegmentControlSpace = 24;
 
