@@ -203,6 +203,8 @@ public sealed partial class NetworkStack
     /// <summary>Seeds the ARP cache (static neighbour).</summary>
     public void AddNeighbor(Ipv4Address address, MacAddress mac, long now) => _arp.Update(address, mac, now);
 
+    internal string DebugConnections() => string.Join(";", _connections.Values.Select(c => c.DebugState()));
+
     internal void MarkForOutput(TcpConnection connection)
     {
         if (_outputQueued.Add(connection))

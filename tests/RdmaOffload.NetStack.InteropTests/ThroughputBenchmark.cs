@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;
 using RdmaOffload.NetStack.InteropTests.Servers;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using RdmaOffload.NetStack.Tap;
 using RdmaOffload.NetStack.Tcp;
 
 namespace RdmaOffload.NetStack.Api;
@@ -20,7 +19,7 @@ public sealed partial class TcpPipeConnection : IDuplexPipe, ITcpConnectionHandl
     /// <summary>Most unacknowledged chunks held per connection (send buffer = this × <see cref="ChunkSize"/>).</summary>
     public const int MaxBufferedChunks = 32;
 
-    private readonly NetStackHost _host;
+    private readonly IStackDispatcher _host;
     private readonly Pipe _inputPipe = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
     private readonly Pipe _outputPipe = new(new PipeOptions(useSynchronizationContext: false));
     private readonly CreditReturningReader _input;
@@ -32,7 +31,7 @@ public sealed partial class TcpPipeConnection : IDuplexPipe, ITcpConnectionHandl
     private TcpConnection? _connection;
     private long _pendingCredit;
 
-    internal TcpPipeConnection(NetStackHost host)
+    internal TcpPipeConnection(IStackDispatcher host)
     {
         _host = host;
         _input = new CreditReturningReader(_inputPipe.Reader, this);

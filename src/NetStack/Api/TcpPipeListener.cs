@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using RdmaOffload.NetStack.Tap;
 using RdmaOffload.NetStack.Tcp;
 
 namespace RdmaOffload.NetStack.Api;
@@ -7,13 +6,13 @@ namespace RdmaOffload.NetStack.Api;
 /// <summary>Accepts stack connections as <see cref="TcpPipeConnection"/>s.</summary>
 public sealed class TcpPipeListener : ITcpAcceptHandler
 {
-    private readonly NetStackHost _host;
+    private readonly IStackDispatcher _host;
     private readonly Channel<TcpPipeConnection> _accepted = Channel.CreateUnbounded<TcpPipeConnection>(new UnboundedChannelOptions { SingleReader = false });
 
-    private TcpPipeListener(NetStackHost host) => _host = host;
+    private TcpPipeListener(IStackDispatcher host) => _host = host;
 
-    /// <summary>Starts listening on <paramref name="port"/> of the host's stack.</summary>
-    public static async Task<TcpPipeListener> StartAsync(NetStackHost host, ushort port)
+    /// <summary>Starts listening on <paramref name="port"/> of the dispatcher's stack.</summary>
+    public static async Task<TcpPipeListener> StartAsync(IStackDispatcher host, ushort port)
     {
         ArgumentNullException.ThrowIfNull(host);
         var listener = new TcpPipeListener(host);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.Link;
 
 namespace RdmaOffload.NetStack.Tap;
@@ -9,7 +10,7 @@ namespace RdmaOffload.NetStack.Tap;
 /// eventfd, feeds frames to the stack in batches, polls its timers and runs work posted from other threads. This is
 /// the only place that reads a clock; the stack itself stays sans-IO.
 /// </summary>
-public sealed class NetStackHost : IFrameSink, IDisposable
+public sealed class NetStackHost : IFrameSink, IStackDispatcher, IDisposable
 {
     /// <summary>Frames read per wake-up before timers and posted work get a turn.</summary>
     private const int ReadBatch = 64;
@@ -79,24 +80,6 @@ public sealed class NetStackHost : IFrameSink, IDisposable
     {
         _posted.Enqueue(work);
         TapInterop.SignalEventFd(_wakeFd.Fd);
-    }
-
-    /// <summary>Runs <paramref name="work"/> on the loop thread and returns its result.</summary>
-    public Task<T> InvokeAsync<T>(Func<T> work)
-    {
-        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
-        {
-            try
-            {
-                completion.SetResult(work());
-            }
-            catch (Exception e)
-            {
-                completion.SetException(e);
-            }
-        });
-        return completion.Task;
     }
 
     /// <summary>The kernel segments TCP/IPv4 for us (virtio GSO): up to a 64 KiB IP packet per write.</summary>

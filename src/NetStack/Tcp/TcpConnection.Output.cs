@@ -80,9 +80,10 @@ public sealed partial class TcpConnection
                 break;
             }
 
-            if (length < _sendMss && length < unsent)
+            if (length < _sendMss && length < unsent && !_overrideSwsOnce)
             {
-                // Window-limited runt: wait unless nothing is in flight (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
+                // Window-limited runt: wait unless nothing is in flight (sender SWS avoidance, RFC 9293 §3.8.6.2.1);
+                // the persist timer doubles as the override timeout that eventually sends it anyway.
                 if (flight > 0 || length < Math.Min(_sendMss, _maxSndWnd / 2))
                 {
                     ArmPersistIfNeeded(now, unsent, flight);
@@ -93,6 +94,8 @@ public sealed partial class TcpConnection
             {
                 break; // Nagle: hold the runt until the outstanding data is acknowledged
             }
+
+            _overrideSwsOnce = false;
 
             var flags = TcpFlags.Ack;
             if (finPending)
@@ -236,7 +239,7 @@ public sealed partial class TcpConnection
 
     private void ArmPersistIfNeeded(long now, long unsent, long flight)
     {
-        if (_sndWnd == 0 && unsent > 0 && flight == 0 && _retransmitDeadline == TimerOff && _persistDeadline == TimerOff)
+        if (unsent > 0 && flight == 0 && _retransmitDeadline == TimerOff && _persistDeadline == TimerOff)
         {
             _persistDeadline = now + Math.Min(_rtt.CurrentRto << Math.Min(_persistBackoff, 10), _settings.MaxRto);
         }
@@ -264,15 +267,18 @@ public sealed partial class TcpConnection
 
         var field = available >> _rcvWndShift;
         var edge = _rcvNxtOffset + (field << _rcvWndShift);
-        if (edge < _rcvAdvertisedEdge)
+
+        // Never move the right edge left. With window scaling the old edge may not be representable, so round up to
+        // the next scale unit — but anchor at the owner's credit, so rounding never accumulates past it (at most
+        // one unit beyond; such bytes are dropped and retransmitted, see Deliver).
+        var anchor = Math.Min(_rcvAdvertisedEdge, _rcvCreditEnd);
+        if (edge < anchor)
         {
-            // Shrinking is forbidden; re-advertise the old edge, rounded up to the scale unit.
-            field = (_rcvAdvertisedEdge - _rcvNxtOffset + (1L << _rcvWndShift) - 1) >> _rcvWndShift;
-            edge = _rcvNxtOffset + (field << _rcvWndShift);
+            field = (anchor - _rcvNxtOffset + (1L << _rcvWndShift) - 1) >> _rcvWndShift;
         }
 
         field = Math.Min(field, 65535);
-        _rcvAdvertisedEdge = Math.Max(_rcvAdvertisedEdge, Math.Min(edge, _rcvNxtOffset + (field << _rcvWndShift)));
+        _rcvAdvertisedEdge = Math.Max(_rcvAdvertisedEdge, _rcvNxtOffset + (field << _rcvWndShift));
         return (ushort)field;
     }
 

@@ -59,7 +59,12 @@ public sealed partial class TcpConnection
         if (_persistDeadline <= now)
         {
             _persistDeadline = TimerOff;
-            if (_sndWnd == 0 && _sendAvailableEnd > OffsetOfSeq(_sndNxt))
+            if (_sendAvailableEnd > OffsetOfSeq(_sndNxt) && _sndWnd > _sndNxt.DistanceFrom(_sndUna))
+            {
+                _overrideSwsOnce = true; // a small window has been open long enough: use it (SWS override timeout)
+                _stack.MarkForOutput(this);
+            }
+            else if (_sndWnd == 0 && _sendAvailableEnd > OffsetOfSeq(_sndNxt))
             {
                 SendProbe(now);
                 _persistBackoff++;

@@ -83,6 +83,7 @@ public sealed partial class TcpConnection
     private long _delayedAckDeadline = TimerOff;
     private long _persistDeadline = TimerOff;
     private int _persistBackoff;
+    private bool _overrideSwsOnce;
     private long _keepAliveDeadline = TimerOff;
     private int _keepAliveProbesSent;
     private long _timeWaitDeadline = TimerOff;
@@ -242,6 +243,8 @@ public sealed partial class TcpConnection
 
         EnterClosed(TcpCloseReason.Aborted, notify: true);
     }
+
+    internal string DebugState() => $"{State} rcvNxt={_rcvNxtOffset} credit={_rcvCreditEnd} adv={_rcvAdvertisedEdge} shift={_rcvWndShift}";
 
     /// <inheritdoc/>
     public override string ToString() => $"{FourTuple} {State}";
