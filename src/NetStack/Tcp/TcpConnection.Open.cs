@@ -24,6 +24,7 @@ public sealed partial class TcpConnection
         InitializeReceiveSpace(peerIsn);
         NegotiateOptions(options, now);
         _sndWnd = peerWindow; // windows in SYNs are never scaled
+        _maxSndWnd = peerWindow;
         _recoveryPoint = iss;
         SetState(TcpState.SynReceived);
         SendSyn(now, withAck: true);

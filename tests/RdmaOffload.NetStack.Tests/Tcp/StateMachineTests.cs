@@ -212,6 +212,21 @@ public sealed class StateMachineTests
     }
 
     [Test]
+    public void Small_window_is_used_after_the_sws_override_timeout()
+    {
+        var data = TestConnection.RandomPayload(5000, 10);
+        var (peer, _) = Listening(factory: () => new TestConnection(data) { CloseAfterSend = false });
+        peer.Send(ClientPort, ServerPort, ClientIsn, 0, TcpFlags.Syn, 64240, options: new TcpOptions { WindowScale = -1, MaximumSegmentSize = 1000 });
+        var serverIsn = peer.TakeSegments().Single().Seq;
+        peer.Send(ClientPort, ServerPort, ClientIsn + 1, serverIsn + 1, TcpFlags.Ack, window: 100);
+        Assert.That(peer.TakeSegments(), Is.Empty, "sender SWS avoidance: no 100-byte runt at once");
+        peer.Advance(5_000_000);
+        var forced = peer.TakeSegments().Where(s => s.Payload.Length > 0).ToList();
+        Assert.That(forced, Has.Count.EqualTo(1));
+        Assert.That(forced[0].Payload, Is.EqualTo(data[..100]));
+    }
+
+    [Test]
     public void Owner_controls_the_advertised_window()
     {
         var (peer, acceptor) = Listening(o =>
