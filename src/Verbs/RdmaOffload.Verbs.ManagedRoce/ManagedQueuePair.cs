@@ -9,7 +9,7 @@ namespace RdmaOffload.Verbs.ManagedRoce;
 /// An RC queue pair: the sans-IO <see cref="RcTransport"/> behind a lock, fed by the device's receive
 /// and timer threads and by the poster's thread, emitting through the device's UDP socket.
 /// </summary>
-internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
+internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop.IDatagramFinalizer
 {
     private const int MaxPollRoundsPerEvent = 16;
     private const int SendBatchSize = 64;
@@ -267,7 +267,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
     {
         if (_sendBatch is not null)
         {
-            InvariantCrc.Write(_sendBatch.NextToSend[..length], _addressing);
+            // The ICRC is written at flush time, when the packet's GSO segment index is known.
             _sendBatch.Commit(length, _peerRawAddress.AsSpan(0, _peerRawAddressLength));
             if (_sendBatch.IsFull)
             {
@@ -293,6 +293,9 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
         }
     }
 
+    void Interop.IDatagramFinalizer.Finalize(Span<byte> packet, int segmentIndex) =>
+        InvariantCrc.Write(packet, _addressing with { Ipv4Identification = (ushort)segmentIndex });
+
     private long PollLocked(long now)
     {
         long next = _transport.Poll(now, this);
@@ -309,7 +312,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter
     {
         try
         {
-            _sendBatch?.Flush(_device.Socket.SafeHandle);
+            _sendBatch?.Flush(_device.Socket.SafeHandle, this);
         }
         catch (ObjectDisposedException)
         {

@@ -55,15 +55,16 @@ public sealed partial class ManagedRoceDevice
                 int segment = batch.ReceivedSegmentSize(i);
                 if (segment <= 0)
                 {
-                    ProcessDatagram(received, source);
+                    ProcessDatagram(received, source, 0);
                     continue;
                 }
 
                 // GRO: equal-sized datagrams of one sender back to back, the last possibly shorter.
                 Counters.CountCoalesced();
-                for (int offset = 0; offset < received.Length; offset += segment)
+                // A GSO sender on this host numbered their IPv4 identifications 0, 1, 2...: try that first.
+                for (int offset = 0, index = 0; offset < received.Length; offset += segment, index++)
                 {
-                    ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source);
+                    ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source, (ushort)index);
                 }
             }
         }
@@ -108,12 +109,16 @@ public sealed partial class ManagedRoceDevice
                 return;
             }
 
-            ProcessDatagram(buffer.AsSpan(0, length), from.Buffer.Span[..from.Size]);
+            ProcessDatagram(buffer.AsSpan(0, length), from.Buffer.Span[..from.Size], 0);
         }
     }
 
-    /// <summary>Checks one datagram and hands it to its QP; everything unusable is counted and dropped.</summary>
-    private void ProcessDatagram(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source)
+    /// <summary>
+    /// Checks one datagram and hands it to its QP; everything unusable is counted and dropped.
+    /// <paramref name="identificationHint"/> is the likeliest IPv4 identification (0, or the segment
+    /// index inside a coalesced receive), checked in full before solving for an unknown one.
+    /// </summary>
+    private void ProcessDatagram(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source, ushort identificationHint)
     {
         Counters.CountReceived();
         if (RocePacket.TryParse(datagram, out var packet) != PacketError.None)
@@ -137,12 +142,19 @@ public sealed partial class ManagedRoceDevice
                 return;
             }
 
-            var addressing = new IcrcAddressing(new Gid(gidBytes), LocalGid, sourcePort, (ushort)LocalEndPoint.Port);
-            // Our own peers send identification 0 (the fast check); others, like kernel rxe, use any.
-            if (!InvariantCrc.Verify(datagram, addressing) && !UnknownIdentificationIcrc.TryVerify(datagram, addressing, out _))
+            var addressing = new IcrcAddressing(new Gid(gidBytes), LocalGid, sourcePort, (ushort)LocalEndPoint.Port, identificationHint);
+
+            // Our own peers send the hinted identification (a full 32-bit check); others, like kernel
+            // rxe, use any, which is solved for (16 check bits).
+            if (!InvariantCrc.Verify(datagram, addressing))
             {
-                Counters.CountBadIcrc();
-                return;
+                if (!UnknownIdentificationIcrc.TryVerify(datagram, addressing, out _))
+                {
+                    Counters.CountBadIcrc();
+                    return;
+                }
+
+                Counters.CountIcrcSolved();
             }
         }
 

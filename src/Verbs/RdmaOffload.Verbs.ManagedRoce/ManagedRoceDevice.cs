@@ -275,12 +275,19 @@ public sealed class DeviceCounters
     private long _unknownQueuePair;
     private long _received;
     private long _coalesced;
+    private long _icrcSolved;
 
     /// <summary>Datagrams received.</summary>
     public long Received => Volatile.Read(ref _received);
 
     /// <summary>Receives that carried several datagrams coalesced by the kernel (UDP GRO).</summary>
     public long Coalesced => Volatile.Read(ref _coalesced);
+
+    /// <summary>
+    /// Packets whose ICRC verified only after solving for an unknown IPv4 identification (normal
+    /// from kernel rxe; from this provider it would mean a mismatch in identification numbering).
+    /// </summary>
+    public long IcrcSolved => Volatile.Read(ref _icrcSolved);
 
     /// <summary>Datagrams that were not valid RoCEv2 RC packets.</summary>
     public long Malformed => Volatile.Read(ref _malformed);
@@ -294,6 +301,8 @@ public sealed class DeviceCounters
     internal void CountReceived() => Interlocked.Increment(ref _received);
 
     internal void CountCoalesced() => Interlocked.Increment(ref _coalesced);
+
+    internal void CountIcrcSolved() => Interlocked.Increment(ref _icrcSolved);
 
     internal void CountMalformed() => Interlocked.Increment(ref _malformed);
 

@@ -5,6 +5,17 @@ using System.Runtime.InteropServices;
 
 namespace RdmaOffload.Verbs.ManagedRoce.Interop;
 
+/// <summary>Completes a packet once its place in the outgoing batch is known.</summary>
+internal interface IDatagramFinalizer
+{
+    /// <summary>
+    /// Called for each packet just before it is sent. <paramref name="segmentIndex"/> is its position
+    /// inside a GSO message (0 when sent alone): Linux numbers the IPv4 identification of segments
+    /// from the message's (0 for unconnected DF sockets), and the RoCE ICRC covers it.
+    /// </summary>
+    void Finalize(Span<byte> packet, int segmentIndex);
+}
+
 /// <summary>
 /// A fixed set of datagram slots in native memory, with the <c>mmsghdr</c>/<c>iovec</c>/sockaddr
 /// arrays sendmmsg and recvmmsg need, so a batch of packets costs one system call. One owner
@@ -114,7 +125,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
     public bool SegmentationOffload { get; set; }
 
     /// <summary>Sends the committed slots with sendmmsg; returns how many packets the kernel took (the rest are lost).</summary>
-    public int Flush(SafeHandle socket)
+    public int Flush(SafeHandle socket, IDatagramFinalizer finalizer)
     {
         if (Count == 0)
         {
@@ -130,7 +141,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
             nint handle = socket.DangerousGetHandle();
             if (SegmentationOffload)
             {
-                int sent = Send(handle, BuildMessages(packets, segment: true));
+                int sent = Send(handle, BuildMessages(packets, segment: true, finalizer));
                 if (sent >= 0)
                 {
                     return sent;
@@ -139,7 +150,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
                 SegmentationOffload = false; // not supported here: fall back for good
             }
 
-            return Math.Max(Send(handle, BuildMessages(packets, segment: false)), 0);
+            return Math.Max(Send(handle, BuildMessages(packets, segment: false, finalizer)), 0);
         }
         finally
         {
@@ -154,7 +165,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
     /// Lays out one message per packet, or with <paramref name="segment"/> one per run of equal-sized
     /// packets (a shorter packet may end a run), each run under 64 KiB; returns the message count.
     /// </summary>
-    private int BuildMessages(int packets, bool segment)
+    private int BuildMessages(int packets, bool segment, IDatagramFinalizer finalizer)
     {
         const int MaxSegmentedBytes = 65_000; // an IP datagram: 64 KiB minus headers
         const int MaxSegments = 64;
@@ -197,6 +208,11 @@ internal sealed unsafe class DatagramBatch : IDisposable
                 *(ushort*)(control + 1) = (ushort)size;
                 header.Control = control;
                 header.ControlLength = Libc.SegmentControlSpace;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                finalizer.Finalize(Slot(first + i)[..(int)_vectors[first + i].Length], i);
             }
 
             _headers[messages].Length = (uint)count; // remembered: packets in this message
