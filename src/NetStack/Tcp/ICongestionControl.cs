@@ -16,7 +16,11 @@ public interface ICongestionControl
     void Initialize(int maximumSegmentSize);
 
     /// <summary>New data was cumulatively acknowledged outside recovery.</summary>
-    void OnAcknowledged(long ackedBytes, long bytesInFlight, long now);
+    /// <param name="ackedBytes">Bytes newly acknowledged.</param>
+    /// <param name="bytesInFlight">Bytes outstanding before this ACK.</param>
+    /// <param name="now">Current time (µs).</param>
+    /// <param name="smoothedRtt">The connection's SRTT (µs), 0 before the first sample.</param>
+    void OnAcknowledged(long ackedBytes, long bytesInFlight, long now, long smoothedRtt);
 
     /// <summary>Loss detected by duplicate ACKs or SACK; fast recovery begins.</summary>
     void OnEnterRecovery(long bytesInFlight, long now);
@@ -54,7 +58,7 @@ public sealed class NewRenoCongestionControl : ICongestionControl
     }
 
     /// <inheritdoc/>
-    public void OnAcknowledged(long ackedBytes, long bytesInFlight, long now)
+    public void OnAcknowledged(long ackedBytes, long bytesInFlight, long now, long smoothedRtt)
     {
         if (CongestionWindow < SlowStartThreshold)
         {

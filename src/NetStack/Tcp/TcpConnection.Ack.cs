@@ -91,7 +91,7 @@ public sealed partial class TcpConnection
         }
         else
         {
-            _congestion.OnAcknowledged(dataAcked, flightBefore, now);
+            _congestion.OnAcknowledged(dataAcked, flightBefore, now, _rtt.SmoothedRtt);
         }
 
         if (_sndMax.IsAfter(_sndUna))
