@@ -23,7 +23,12 @@ internal static unsafe partial class CompletionQueues
     [LibraryImport(NativeLibraries.Shim, EntryPoint = "RdmaShim_CqCapacity")]
     internal static partial int CqCapacity(nint cq);
 
+    /// <summary>
+    /// Polling reads the CQ ring in user memory without blocking or calling back, so the call
+    /// skips the GC mode transition: it is the innermost call of every busy-poll loop.
+    /// </summary>
     [LibraryImport(NativeLibraries.Shim, EntryPoint = "RdmaShim_PollCq")]
+    [SuppressGCTransition]
     internal static partial int PollCq(nint cq, int count, IbvWc* completions);
 
     [LibraryImport(NativeLibraries.Shim, EntryPoint = "RdmaShim_ReqNotifyCq")]
