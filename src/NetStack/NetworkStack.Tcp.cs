@@ -25,7 +25,8 @@ public sealed partial class NetworkStack
 
         _ = TcpOptions.TryParse(segment.Options, out var options);
         var tuple = new TcpFourTuple(ip.Destination, segment.DestinationPort, ip.Source, segment.SourcePort);
-        if (_connections.TryGetValue(tuple, out var connection))
+        if (_connections.TryGetValue(tuple, out var connection)
+            && !(connection.State == TcpState.TimeWait && connection.AcceptsNewSynInTimeWait(segment, options) && connection.ReleaseFromTimeWait()))
         {
             connection.HandleSegment(segment, options, now);
             if (connection.State != TcpState.Closed)

@@ -1,3 +1,5 @@
+using RdmaOffload.NetStack.Wire;
+
 namespace RdmaOffload.NetStack.Tcp;
 
 public sealed partial class TcpConnection
@@ -160,6 +162,29 @@ public sealed partial class TcpConnection
         _ackNow = true;
         _stack.MarkForOutput(this);
         NotifyClosed(TcpCloseReason.Graceful);
+    }
+
+    /// <summary>
+    /// RFC 6191 / RFC 9293 §3.6.1: a SYN for a connection in TIME-WAIT may open a new incarnation if its sequence
+    /// number is beyond the old connection's (or, with timestamps, its TSval is newer).
+    /// </summary>
+    internal bool AcceptsNewSynInTimeWait(in TcpSegment segment, in TcpOptions options)
+    {
+        if ((segment.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst | TcpFlags.Fin)) != TcpFlags.Syn)
+        {
+            return false;
+        }
+
+        return _timestampsEnabled && options.HasTimestamps
+            ? (int)(options.TimestampValue - _tsRecent) > 0
+            : new SeqNumber(segment.SequenceNumber).IsAfter(_rcvNxt);
+    }
+
+    /// <summary>Drops a TIME-WAIT connection so a new incarnation can take its tuple; always true.</summary>
+    internal bool ReleaseFromTimeWait()
+    {
+        EnterClosed(TcpCloseReason.Graceful, notify: false);
+        return true;
     }
 
     private void EnterClosed(TcpCloseReason reason, bool notify)

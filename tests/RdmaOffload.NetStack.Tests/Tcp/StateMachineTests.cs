@@ -402,6 +402,31 @@ public sealed class StateMachineTests
     }
 
     [Test]
+    public void New_syn_with_higher_sequence_reuses_a_time_wait_tuple()
+    {
+        var (peer, acceptor) = Listening();
+        var (serverIsn, server) = Establish(peer, acceptor, timestamps: false);
+        server.Connection!.CloseSend();
+        peer.Stack.Poll(peer.Now);
+        peer.Send(ClientPort, ServerPort, ClientIsn + 1, serverIsn + 2, TcpFlags.Fin | TcpFlags.Ack);
+        Assert.That(server.Connection.State, Is.EqualTo(TcpState.TimeWait));
+        peer.TakeSegments();
+
+        // An old duplicate SYN (lower sequence number) must not disturb TIME-WAIT: it draws an ACK.
+        peer.Send(ClientPort, ServerPort, ClientIsn - 5, 0, TcpFlags.Syn);
+        Assert.That(peer.TakeSegments().Single().Flags, Is.EqualTo(TcpFlags.Ack));
+        Assert.That(acceptor.Accepted, Has.Count.EqualTo(1));
+
+        // A new incarnation (higher sequence number) is answered with SYN-ACK at once.
+        peer.Send(ClientPort, ServerPort, ClientIsn + 100_000, 0, TcpFlags.Syn);
+        var synAck = peer.TakeSegments().Single();
+        Assert.That(synAck.Flags, Is.EqualTo(TcpFlags.Syn | TcpFlags.Ack));
+        Assert.That(synAck.Ack, Is.EqualTo(ClientIsn + 100_001));
+        peer.Send(ClientPort, ServerPort, ClientIsn + 100_001, synAck.Seq + 1, TcpFlags.Ack);
+        Assert.That(acceptor.Accepted, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public void Syn_flood_beyond_backlog_is_answered_with_cookies_that_complete()
     {
         var (peer, acceptor) = Listening(o => o.Tcp.SynBacklog = 2);
