@@ -67,6 +67,12 @@ public sealed class ManagedRoceProvider : IFabricProvider, IFabricResourceCounte
 
     internal ManagedRoceDevice OpenDevice(ManagedRoceDeviceOptions options) => new(options, Tracker);
 
+    /// <summary>The device to connect from: the one bound to the remote address itself (a local peer), else the first of its family.</summary>
+    internal ManagedRoceDeviceOptions DeviceOptionsToReach(System.Net.IPAddress remote) =>
+        _options.Devices.FirstOrDefault(d => d.BindAddress.Equals(remote))
+            ?? _options.Devices.FirstOrDefault(d => d.BindAddress.AddressFamily == remote.AddressFamily)
+            ?? throw new RdmaConnectionException($"managed-roce: no device can reach {remote}");
+
     private static ulong NodeGuid(ManagedRoceDeviceOptions options)
     {
         // A stable, locally administered GUID from the bind address and port.

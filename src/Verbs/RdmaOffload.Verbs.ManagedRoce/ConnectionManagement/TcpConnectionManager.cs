@@ -48,12 +48,14 @@ internal sealed class TcpConnectionManager : IConnectionManager
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Timeout);
+        var localAddress = _provider.DeviceOptionsToReach(remoteEndPoint.Address).BindAddress;
         var client = new TcpClient(remoteEndPoint.AddressFamily) { NoDelay = true };
         ConnectionResources? resources = null;
         try
         {
+            // The rendezvous leaves from the device's address, so the peer sees where the QP lives.
+            client.Client.Bind(new IPEndPoint(localAddress, 0));
             await client.ConnectAsync(remoteEndPoint, deadline.Token).ConfigureAwait(false);
-            var localAddress = ((IPEndPoint)client.Client.LocalEndPoint!).Address;
             resources = ConnectionResources.Create(this, localAddress, options);
             var stream = client.GetStream();
             uint psn = NewPsn();
