@@ -254,6 +254,55 @@ public sealed class RcTransportErrorTests
         Assert.That(link.A.SendCompletions.Items.Single().Status, Is.EqualTo(WorkCompletionStatus.Success));
     }
 
+    [Test]
+    public void A_full_completion_queue_moves_the_queue_pair_to_error()
+    {
+        var memory = new Memory.MemoryKeyTable();
+        var sendSide = new CompletionList();
+        var tiny = new BoundedCompletions(1);
+        var a = new RcTransport(1, new RcTransportOptions(), memory, sendSide, sendSide);
+        var b = new RcTransport(2, new RcTransportOptions(), memory, tiny, tiny);
+        using var buffer = new TestMemory(memory, 4096, All);
+        foreach (var (transport, remote) in new[] { (a, 2u), (b, 1u) })
+        {
+            transport.ModifyToInit(All);
+            transport.ModifyToReadyToReceive(new ReadyToReceiveAttributes { RemoteQueuePairNumber = remote, ReceivePacketSequenceNumber = 0, RemoteGid = Gid.Zero, LocalGidIndex = 0 });
+            transport.ModifyToReadyToSend(ReadyToSendAttributes.Default(0));
+        }
+
+        b.PostReceive(1, [buffer.Entry(0, 64)]);
+        b.PostReceive(2, [buffer.Entry(64, 64)]);
+        a.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.Send }, [buffer.Entry(1024, 8)]);
+        a.PostSend(new SendWorkRequest { WorkRequestId = 2, Opcode = SendOpcode.Send }, [buffer.Entry(1024, 8)]);
+        var wire = new List<byte[]>();
+        a.Poll(0, new NullTransmitter(wire));
+        foreach (var bytes in wire)
+        {
+            Assert.That(RocePacket.TryParse(bytes, out var packet), Is.EqualTo(PacketError.None));
+            b.HandlePacket(packet, 0);
+        }
+
+        Assert.That(tiny.Items, Has.Count.EqualTo(1), "the queue holds one completion");
+        Assert.That(b.Counters.CompletionQueueOverruns, Is.EqualTo(1));
+        Assert.That(b.State, Is.EqualTo(QueuePairState.Error));
+    }
+
+    private sealed class BoundedCompletions(int capacity) : ICompletionSink
+    {
+        public List<WorkCompletion> Items { get; } = [];
+
+        public bool TryAdd(in WorkCompletion completion)
+        {
+            if (Items.Count >= capacity)
+            {
+                return false;
+            }
+
+            Items.Add(completion);
+            return true;
+        }
+    }
+
     private sealed class NullTransmitter(List<byte[]> capture) : IPacketTransmitter
     {
         private readonly byte[] _buffer = new byte[9000];

@@ -54,6 +54,7 @@ internal sealed partial class RcTransport
     private int _retryLimit;
     private int _rnrRetryLimit;
     private int _maxReadsOutstanding = 16;
+    private bool _completionQueueOverrun;
 
     public RcTransport(uint queuePairNumber, RcTransportOptions options, MemoryKeyTable memory, ICompletionSink sendCompletions, ICompletionSink receiveCompletions)
     {
@@ -153,6 +154,7 @@ internal sealed partial class RcTransport
     public void ModifyToReset()
     {
         State = QueuePairState.Reset;
+        _completionQueueOverrun = false;
         _sqHead = _sqTail = _sqTransmit = 0;
         _rqHead = _rqTail = 0;
         _readsIssued = 0;
@@ -193,6 +195,8 @@ internal sealed partial class RcTransport
         {
             Counters.DroppedInState++;
         }
+
+        EnterErrorAfterOverrun();
     }
 
     /// <summary>Runs timers and emits due packets; returns the next time it needs to be called.</summary>
@@ -214,6 +218,8 @@ internal sealed partial class RcTransport
             }
         }
 
+        EnterErrorAfterOverrun();
+
         return HasPendingOutput ? now : NextRequesterDeadline();
     }
 
@@ -229,7 +235,18 @@ internal sealed partial class RcTransport
     {
         if (!sink.TryAdd(completion))
         {
+            // A lost completion breaks the caller's accounting: like a CQ overrun on hardware, the QP
+            // goes to ERROR (at the end of the current call, not in the middle of a flush).
             Counters.CompletionQueueOverruns++;
+            _completionQueueOverrun = true;
+        }
+    }
+
+    private void EnterErrorAfterOverrun()
+    {
+        if (_completionQueueOverrun && State != QueuePairState.Error)
+        {
+            ModifyToError();
         }
     }
 
