@@ -85,6 +85,7 @@ public sealed partial class NetworkStack
             var cookie = _secrets.MakeSynCookie(tuple, segment.SequenceNumber, index, now);
             var synAckOptions = TcpOptions.None;
             synAckOptions.MaximumSegmentSize = (ushort)LocalMss;
+            EncodeCookieOptions(ref synAckOptions, options, new SeqNumber(cookie), now);
             TransmitStateless(tuple, new SeqNumber(cookie), new SeqNumber(segment.SequenceNumber + 1), TcpFlags.Syn | TcpFlags.Ack,
                 (ushort)Math.Min(_options.Tcp.InitialReceiveCredit, 65535), synAckOptions);
             listener.SynCookiesSent++;
@@ -110,7 +111,7 @@ public sealed partial class NetworkStack
         listener.SynCookiesAccepted++;
         var connection = new TcpConnection(this, tuple, _options.Tcp, LocalMss);
         _connections[tuple] = connection;
-        connection.OpenFromCookie(listener, new SeqNumber(cookie), peerIsn, CookieMssTable[index], now);
+        connection.OpenFromCookie(listener, new SeqNumber(cookie), peerIsn, CookieMssTable[index], DecodeCookieOptions(options), now);
         connection.EnterEstablishedFromCookie(segment, options, now);
         if (connection.State != TcpState.Closed)
         {
@@ -119,6 +120,55 @@ public sealed partial class NetworkStack
         }
 
         return true;
+    }
+
+    /// <summary>Bits of the SYN-ACK's TSval that carry options through a cookie handshake (as Linux does).</summary>
+    private const uint CookieOptionMask = 0x3F;
+    private const uint CookieNoWindowScale = 0xF;
+    private const uint CookieSackBit = 0x10;
+
+    /// <summary>
+    /// When the peer uses timestamps, carry its window scale and SACK permission in the low bits of our TSval, so a
+    /// cookie connection keeps them. The TSval is kept at or below what the connection will send later (PAWS).
+    /// </summary>
+    private void EncodeCookieOptions(ref TcpOptions synAck, in TcpOptions syn, SeqNumber cookie, long now)
+    {
+        var settings = _options.Tcp;
+        if (!settings.Timestamps || !syn.HasTimestamps)
+        {
+            return;
+        }
+
+        var windowScale = settings.WindowScaling && syn.WindowScale >= 0 ? (uint)syn.WindowScale : CookieNoWindowScale;
+        var sack = settings.SelectiveAcknowledgments && syn.SackPermitted;
+        var tsNow = unchecked((uint)(now / 1000) + TcpConnection.TimestampOffsetFor(cookie));
+        var ts = (tsNow & ~CookieOptionMask) | windowScale | (sack ? CookieSackBit : 0);
+        if ((int)(ts - tsNow) > 0)
+        {
+            ts -= CookieOptionMask + 1;
+        }
+
+        synAck.HasTimestamps = true;
+        synAck.TimestampValue = ts;
+        synAck.TimestampEcho = syn.TimestampValue;
+        synAck.SackPermitted = sack;
+        if (windowScale != CookieNoWindowScale)
+        {
+            synAck.WindowScale = TcpConnection.ReceiveWindowShiftFor(settings);
+        }
+    }
+
+    private CookieOptions? DecodeCookieOptions(in TcpOptions ack)
+    {
+        if (!_options.Tcp.Timestamps || !ack.HasTimestamps)
+        {
+            return null;
+        }
+
+        var bits = ack.TimestampEcho & CookieOptionMask;
+        var windowScale = bits & CookieNoWindowScale;
+        return new CookieOptions(windowScale == CookieNoWindowScale ? -1 : (int)Math.Min(windowScale, 14), (bits & CookieSackBit) != 0,
+            ack.TimestampValue);
     }
 
     /// <summary>RFC 9293 §3.10.7.1: reset for a segment that matches nothing.</summary>

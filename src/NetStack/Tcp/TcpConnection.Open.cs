@@ -32,16 +32,36 @@ public sealed partial class TcpConnection
     }
 
     /// <summary>Completion of a SYN-cookie handshake: the connection starts ESTABLISHED with only MSS negotiated.</summary>
-    internal void OpenFromCookie(TcpListener listener, SeqNumber iss, uint peerIsn, int peerMss, long now)
+    /// <param name="listener">The listener whose cookie this was.</param>
+    /// <param name="iss">Our ISN (the cookie).</param>
+    /// <param name="peerIsn">The peer's ISN.</param>
+    /// <param name="peerMss">MSS recovered from the cookie.</param>
+    /// <param name="cookieOptions">Options recovered from the echoed timestamp, if the peer uses timestamps.</param>
+    /// <param name="now">Current time.</param>
+    internal void OpenFromCookie(TcpListener listener, SeqNumber iss, uint peerIsn, int peerMss, in CookieOptions? cookieOptions, long now)
     {
         _listener = listener;
         listener.HalfOpenCount++; // released when the ACK completes the open, as for a stateful handshake
         InitializeSendSpace(iss, now);
         InitializeReceiveSpace(peerIsn);
         _peerMss = peerMss;
-        _rcvWndShift = 0;
-        _sndWndShift = 0;
-        _sendMss = Math.Min(_peerMss, _localMss);
+        if (cookieOptions is { } recovered)
+        {
+            _timestampsEnabled = true;
+            _tsRecent = recovered.PeerTimestamp;
+            _tsRecentTime = now;
+            _sackEnabled = recovered.SackPermitted;
+            _windowScaleAgreed = recovered.PeerWindowScale >= 0;
+            _sndWndShift = Math.Max(recovered.PeerWindowScale, 0);
+        }
+
+        if (!_windowScaleAgreed)
+        {
+            _rcvWndShift = 0;
+            _sndWndShift = 0;
+        }
+
+        _sendMss = Math.Min(_peerMss, _localMss) - (_timestampsEnabled ? 12 : 0);
         _sndUna = iss.Add(1);
         _sndUnaOffset = 0;
         _sndNxt = _sndMax = _sndUna;
@@ -51,6 +71,21 @@ public sealed partial class TcpConnection
         _lastReceiveTime = now;
     }
 
+    /// <summary>Per-connection timestamp offset (RFC 7323 §7.1: do not leak a global clock), derived from the ISN.</summary>
+    internal static uint TimestampOffsetFor(SeqNumber iss) => iss.Value ^ 0x9E3779B9;
+
+    /// <summary>The window-scale shift this stack offers for <paramref name="settings"/>.</summary>
+    internal static int ReceiveWindowShiftFor(TcpSettings settings)
+    {
+        var shift = 0;
+        while (shift < 14 && (65535L << shift) < settings.MaxReceiveWindow)
+        {
+            shift++;
+        }
+
+        return shift;
+    }
+
     private void InitializeSendSpace(SeqNumber iss, long now)
     {
         _iss = iss;
@@ -58,7 +93,7 @@ public sealed partial class TcpConnection
         _sndNxt = iss;
         _sndMax = iss;
         _sndUnaOffset = -1;
-        _tsOffset = iss.Value ^ 0x9E3779B9; // per-connection timestamp offset, not a clock leak
+        _tsOffset = TimestampOffsetFor(iss);
         _lastReceiveTime = now;
     }
 
@@ -127,7 +162,7 @@ public sealed partial class TcpConnection
     /// <summary>Finishes a cookie handshake: the ACK that carried the cookie is processed as in ESTABLISHED.</summary>
     internal void EnterEstablishedFromCookie(in TcpSegment segment, in TcpOptions options, long now)
     {
-        _sndWnd = segment.Window;
+        _sndWnd = (long)segment.Window << _sndWndShift;
         _maxSndWnd = _sndWnd;
         _sndWl1 = new SeqNumber(segment.SequenceNumber);
         _sndWl2 = new SeqNumber(segment.AcknowledgmentNumber);
@@ -137,3 +172,9 @@ public sealed partial class TcpConnection
         HandleSegment(segment, options, now);
     }
 }
+
+/// <summary>Connection options a SYN cookie carried in the low bits of our SYN-ACK's timestamp.</summary>
+/// <param name="PeerWindowScale">The peer's window scale, or -1 if it offered none.</param>
+/// <param name="SackPermitted">Both sides allow SACK.</param>
+/// <param name="PeerTimestamp">TSval of the completing ACK.</param>
+internal readonly record struct CookieOptions(int PeerWindowScale, bool SackPermitted, uint PeerTimestamp);

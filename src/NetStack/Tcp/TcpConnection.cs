@@ -102,11 +102,7 @@ public sealed partial class TcpConnection
         _rcvCreditEnd = settings.InitialReceiveCredit;
         NagleEnabled = settings.NagleEnabled;
         KeepAliveEnabled = settings.KeepAlive;
-        _rcvWndShift = 0;
-        while (_rcvWndShift < 14 && (65535L << _rcvWndShift) < settings.MaxReceiveWindow)
-        {
-            _rcvWndShift++;
-        }
+        _rcvWndShift = ReceiveWindowShiftFor(settings);
     }
 
     /// <summary>Addresses and ports.</summary>

@@ -441,16 +441,36 @@ public sealed class StateMachineTests
 
         var cookieSynAck = synAcks[9];
         Assert.That(cookieSynAck.Options.MaximumSegmentSize, Is.Not.Zero);
-        peer.Send(50009, ServerPort, ClientIsn + 50009 + 1, cookieSynAck.Seq + 1, TcpFlags.Ack, payload: [1, 2, 3]);
+        Assert.That(cookieSynAck.Options.HasTimestamps, Is.True, "options ride in the timestamp");
+        Assert.That(cookieSynAck.Options.WindowScale, Is.GreaterThan(0));
+        Assert.That(cookieSynAck.Options.SackPermitted, Is.True);
+        peer.Send(50009, ServerPort, ClientIsn + 50009 + 1, cookieSynAck.Seq + 1, TcpFlags.Ack, 502, [1, 2, 3],
+            ScriptedPeer.Timestamps(2, cookieSynAck.Options.TimestampValue));
         Assert.That(acceptor.Accepted, Has.Count.EqualTo(1));
         Assert.That(acceptor.Accepted[0].Received, Is.EqualTo(new byte[] { 1, 2, 3 }));
-        Assert.That(acceptor.Accepted[0].Connection!.State, Is.EqualTo(TcpState.Established));
+        var cookieConnection = acceptor.Accepted[0].Connection!;
+        Assert.That(cookieConnection.State, Is.EqualTo(TcpState.Established));
+        Assert.That(cookieConnection.WindowScale.Send, Is.EqualTo(7), "peer's window scale recovered from the cookie");
+        Assert.That(cookieConnection.PeerWindow, Is.EqualTo(502 << 7));
+        Assert.That(cookieConnection.TimestampsEnabled, Is.True);
+        Assert.That(cookieConnection.SackEnabled, Is.True);
+        var ack = peer.TakeSegments().Last();
+        Assert.That(ack.Options.TimestampValue - cookieSynAck.Options.TimestampValue, Is.LessThan(1u << 31), "TSval never goes back (peer PAWS)");
+
+        // Without timestamps only the MSS survives.
+        peer.Send(50008, ServerPort, ClientIsn + 50008, 0, TcpFlags.Syn, options: new TcpOptions { WindowScale = 7, MaximumSegmentSize = 1460 });
+        var plainSynAck = peer.TakeSegments().Single();
+        Assert.That(plainSynAck.Options.HasTimestamps, Is.False);
+        Assert.That(plainSynAck.Options.WindowScale, Is.EqualTo(-1));
+        peer.Send(50008, ServerPort, ClientIsn + 50008 + 1, plainSynAck.Seq + 1, TcpFlags.Ack);
+        Assert.That(acceptor.Accepted, Has.Count.EqualTo(2));
+        Assert.That(acceptor.Accepted[1].Connection!.WindowScale, Is.EqualTo((0, 0)));
 
         // A forged cookie is refused with RST.
         peer.TakeSegments();
-        peer.Send(50008, ServerPort, ClientIsn + 50008 + 1, synAcks[8].Seq + 2, TcpFlags.Ack);
+        peer.Send(50007, ServerPort, ClientIsn + 50007 + 1, synAcks[7].Seq + 2, TcpFlags.Ack);
         Assert.That(peer.TakeSegments().Single().Has(TcpFlags.Rst), Is.True);
-        Assert.That(acceptor.Accepted, Has.Count.EqualTo(1));
+        Assert.That(acceptor.Accepted, Has.Count.EqualTo(2));
     }
 
     [Test]
