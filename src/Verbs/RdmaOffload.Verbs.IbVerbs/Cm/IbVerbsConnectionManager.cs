@@ -83,6 +83,11 @@ internal sealed partial class IbVerbsConnectionManager : IConnectionManager, IRe
         }
     }
 
+    /// <summary>
+    /// Stops reading CM events and destroys the listeners and pending ids. Connections still open
+    /// keep their QP usable (their ids and the channel live until they are disposed) but no longer
+    /// learn of the peer's disconnect.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
