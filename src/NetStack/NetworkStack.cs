@@ -203,7 +203,8 @@ public sealed partial class NetworkStack
     /// <summary>Seeds the ARP cache (static neighbour).</summary>
     public void AddNeighbor(Ipv4Address address, MacAddress mac, long now) => _arp.Update(address, mac, now);
 
-    internal string DebugConnections() => string.Join(";", _connections.Values.Select(c => c.DebugState()));
+    /// <summary>One line per connection with its window accounting (diagnostics and test failure messages).</summary>
+    internal string DescribeConnections() => string.Join(";", _connections.Values.Select(c => c.DescribeWindows()));
 
     internal void MarkForOutput(TcpConnection connection)
     {

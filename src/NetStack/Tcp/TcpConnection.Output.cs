@@ -211,13 +211,13 @@ public sealed partial class TcpConnection
 
     private void SendAck(long now)
     {
-        // Keepalive and window probes use SND.UNA − 1 (an old sequence number) so the peer must answer.
         if (_stack.TransmitSegment(this, _sndNxt, _rcvNxt, TcpFlags.Ack, CurrentWindowField(), BuildOptions(now), 0, 0))
         {
             OnSegmentSent();
         }
     }
 
+    /// <summary>Keepalive and zero-window probes: SND.UNA − 1 is an old sequence number, so the peer must answer with an ACK.</summary>
     private void SendProbe(long now)
     {
         _stack.TransmitSegment(this, _sndUna.Add(-1), _rcvNxt, TcpFlags.Ack, CurrentWindowField(), BuildOptions(now), 0, 0);

@@ -240,7 +240,7 @@ public sealed partial class TcpConnection
         EnterClosed(TcpCloseReason.Aborted, notify: true);
     }
 
-    internal string DebugState() => $"{State} rcvNxt={_rcvNxtOffset} credit={_rcvCreditEnd} adv={_rcvAdvertisedEdge} shift={_rcvWndShift}";
+    internal string DescribeWindows() => $"{State} rcvNxt={_rcvNxtOffset} credit={_rcvCreditEnd} adv={_rcvAdvertisedEdge} shift={_rcvWndShift}";
 
     /// <inheritdoc/>
     public override string ToString() => $"{FourTuple} {State}";

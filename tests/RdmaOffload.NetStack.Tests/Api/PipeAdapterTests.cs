@@ -113,7 +113,7 @@ public sealed class PipeAdapterTests
 
         // Nobody reads: the client may deliver exactly the initial credit, then sees a zero window.
         var stalled = await WaitForAsync(dispatcher, () => (client.AcknowledgedOffset, client.Connection!.PeerWindow, client.Connection.State,
-            dispatcher.Network.B.DebugConnections()),
+            dispatcher.Network.B.DescribeConnections()),
             s => s.AcknowledgedOffset == credit && s.PeerWindow == 0, "the window to close");
         Assert.That(stalled.AcknowledgedOffset, Is.EqualTo(credit));
         dispatcher.Network.RunFor(0);
