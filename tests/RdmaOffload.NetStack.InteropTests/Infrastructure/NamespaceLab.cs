@@ -18,6 +18,7 @@ public sealed class NamespaceLab : IDisposable
         Shell.RequireRootAndTools("ip");
         var id = $"{Environment.ProcessId % 100000}{Interlocked.Increment(ref _instances)}";
         Subnet = 10 + (Environment.ProcessId + _instances) % 200;
+        Mtu = mtu;
         Namespace = $"nsi{id}";
         Bridge = $"nsb{id}";
         var vethHost = $"nsh{id}";
@@ -75,6 +76,8 @@ public sealed class NamespaceLab : IDisposable
 
     public int Subnet { get; }
 
+    public int Mtu { get; }
+
     public Ipv4Address StackAddress { get; }
 
     public Ipv4Address ClientAddress { get; }
@@ -82,6 +85,64 @@ public sealed class NamespaceLab : IDisposable
     public TapDevice Tap { get; } = null!;
 
     public NetStackHost Host { get; } = null!;
+
+    /// <summary>
+    /// Adds a second namespace on the same bridge at 10.88.N.3 for a kernel-TCP reference server (Linux↔Linux over the
+    /// same veth/bridge path as the client uses to reach NetStack). Returns its address.
+    /// </summary>
+    public string AddServerNamespace()
+    {
+        var id = Namespace[3..];
+        ServerNamespace = $"nss{id}";
+        var vethHost = $"nsq{id}";
+        var vethServer = $"nsr{id}";
+        Shell.Run("ip", "netns", "add", ServerNamespace).EnsureSuccess("ip netns add (server)");
+        var serverNamespace = ServerNamespace;
+        _cleanup.Insert(0, () => Shell.Run("ip", "netns", "del", serverNamespace));
+        Shell.Run("ip", "link", "add", vethHost, "mtu", $"{Mtu}", "type", "veth", "peer", "name", vethServer, "mtu", $"{Mtu}").EnsureSuccess("server veth");
+        _cleanup.Insert(0, () => Shell.Run("ip", "link", "del", vethHost));
+        Shell.Run("ip", "link", "set", vethServer, "netns", ServerNamespace).EnsureSuccess("move server veth");
+        Shell.Run("ip", "link", "set", vethHost, "master", Bridge).EnsureSuccess("enslave server veth");
+        Shell.Run("ip", "link", "set", vethHost, "up").EnsureSuccess("server veth up");
+        var address = $"10.88.{Subnet}.3";
+        Shell.Run("ip", "netns", "exec", ServerNamespace, "ip", "addr", "add", $"{address}/24", "dev", vethServer).EnsureSuccess("server address");
+        Shell.Run("ip", "netns", "exec", ServerNamespace, "ip", "link", "set", vethServer, "up").EnsureSuccess("server veth up");
+        return address;
+    }
+
+    public string? ServerNamespace { get; private set; }
+
+    /// <summary>
+    /// A listening kernel TCP socket inside the server namespace: a dedicated thread enters the namespace (setns) just
+    /// to create and bind it; the socket stays there while this process uses it from any thread.
+    /// </summary>
+    public System.Net.Sockets.Socket ListenInServerNamespace(string address, int port)
+    {
+        System.Net.Sockets.Socket? socket = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var ns = File.OpenHandle($"/var/run/netns/{ServerNamespace}");
+                if (Tmds.Linux.LibC.setns((int)ns.DangerousGetHandle(), Tmds.Linux.LibC.CLONE_NEWNET) != 0)
+                {
+                    throw new InvalidOperationException($"setns failed: errno {Tmds.Linux.LibC.errno}");
+                }
+
+                socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(address), port));
+                socket.Listen(4096);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join(); // the thread (and its namespace) ends here; the socket lives on
+        return socket ?? throw new InvalidOperationException("Cannot listen in the server namespace.", failure);
+    }
 
     /// <summary>Applies a netem qdisc on the client's interface; fails the test clearly when the kernel lacks sch_netem.</summary>
     public void ApplyNetem(params string[] netemArguments)
