@@ -1,0 +1,291 @@
+using RdmaOffload.Protocol.Wire;
+using RdmaOffload.Verbs;
+
+namespace RdmaOffload.Fabric;
+
+/// <summary>
+/// The message transport of one adapter↔host link over an RC queue pair: protocol frames in RDMA SENDs from
+/// registered control slots, received into posted RECV slots, plus one-sided READ/WRITE posting. Everything posted
+/// goes through one ordered queue, so a <c>DataWritten</c> SEND posted after its WRITE is never overtaken, and the
+/// send queue is never over-filled: work beyond its depth waits in order until completions free room.
+/// Shared source: compiled into both the host agent and the target adapter.
+/// </summary>
+internal sealed class LinkChannel : IDisposable
+{
+    /// <summary>Size of a control slot: the protocol's recommended RECV size.</summary>
+    public const int SlotSize = 4096;
+
+    private const ulong ReceiveTag = 1UL << 63;
+    private const ulong ControlSendTag = 1UL << 62;
+    private const ulong TokenMask = ControlSendTag - 1;
+
+    private readonly IRdmaConnection _connection;
+    private readonly IMemoryRegion _slots;
+    private readonly int _receiveSlots;
+    private readonly int _sendQueueDepth;
+    private readonly Stack<int> _freeSendSlots;
+    private readonly Queue<PendingWork> _pending = new();
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private ILinkChannelHandler? _handler;
+    private Task? _pollLoop;
+    private int _outstanding;
+    private bool _failed;
+    private int _disposed;
+
+    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth)
+    {
+        _connection = connection;
+        _receiveSlots = receiveSlots;
+        _sendQueueDepth = sendQueueDepth;
+        _slots = connection.ProtectionDomain.AllocateAndRegister((nint)(receiveSlots + sendQueueDepth) * SlotSize, MemoryAccess.LocalWrite);
+        _freeSendSlots = new Stack<int>(Enumerable.Range(receiveSlots, sendQueueDepth));
+    }
+
+    /// <summary>Protocol version frames are encoded with: the base version until the link negotiated one.</summary>
+    public byte Version { get; set; } = ProtocolVersions.Base;
+
+    /// <summary>The queue pair this channel drives (for registering data memory in its protection domain).</summary>
+    public IRdmaConnection Connection => _connection;
+
+    /// <summary>Posts every receive slot and starts the completion loop.</summary>
+    public void Start(ILinkChannelHandler handler)
+    {
+        _handler = handler;
+        for (int slot = 0; slot < _receiveSlots; slot++)
+        {
+            PostReceive(slot);
+        }
+
+        _pollLoop = Task.Run(PollLoopAsync);
+        _connection.Disconnected.ContinueWith(_ => Fail("the peer disconnected"), TaskScheduler.Default);
+    }
+
+    /// <summary>Sends one frame in its own SEND. Never blocks; frames beyond the send queue's depth wait in order.</summary>
+    public void Send<T>(uint workQueue, in T message)
+        where T : struct, IProtocolMessage<T>
+    {
+        lock (_gate)
+        {
+            if (_failed)
+            {
+                return;
+            }
+
+            if (_outstanding < _sendQueueDepth && _pending.Count == 0)
+            {
+                var slot = _freeSendSlots.Pop();
+                _ = FrameCodec.TryEncode(SlotSpan(slot), workQueue, message, out int written, Version);
+                PostControlSend(slot, written);
+                return;
+            }
+
+            // Back-pressure from the fabric: rare, so the copy may allocate.
+            var frame = new byte[FrameCodec.FrameLength(message)];
+            _ = FrameCodec.TryEncode(frame, workQueue, message, out _, Version);
+            _pending.Enqueue(new PendingWork(frame, default, 0, 0, 0, default));
+        }
+    }
+
+    /// <summary>Posts an RDMA READ (remote → <paramref name="local"/>) or WRITE (local → remote), reported with <paramref name="token"/>.</summary>
+    public void PostRdma(SendOpcode opcode, ScatterGatherEntry local, ulong remoteAddress, uint remoteKey, ulong token)
+    {
+        if ((token & ~TokenMask) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(token), "the top two bits are reserved");
+        }
+
+        lock (_gate)
+        {
+            if (_failed)
+            {
+                return;
+            }
+
+            var work = new PendingWork(null, local, remoteAddress, remoteKey, token, opcode);
+            if (_outstanding < _sendQueueDepth && _pending.Count == 0)
+            {
+                PostRdmaLocked(work);
+            }
+            else
+            {
+                _pending.Enqueue(work);
+            }
+        }
+    }
+
+    /// <summary>Disconnects the queue pair; the completion loop ends and reports nothing more.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _failed = true;
+        }
+
+        _stop.Cancel();
+        try
+        {
+            _connection.Disconnect();
+        }
+        catch (RdmaException)
+        {
+            // Already gone: disconnecting is best effort.
+        }
+
+        try
+        {
+            _pollLoop?.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // The loop's own failure was reported through the handler.
+        }
+
+        _connection.Dispose();
+        _slots.Dispose();
+        _stop.Dispose();
+    }
+
+    private Span<byte> SlotSpan(int slot) => _slots.Span.Slice(slot * SlotSize, SlotSize);
+
+    private void PostReceive(int slot) =>
+        _connection.QueuePair.PostReceive(ReceiveTag | (uint)slot, [_slots.Slice((long)slot * SlotSize, SlotSize)]);
+
+    private void PostControlSend(int slot, int length)
+    {
+        _outstanding++;
+        _connection.QueuePair.PostSend(
+            new SendWorkRequest { WorkRequestId = ControlSendTag | (uint)slot, Opcode = SendOpcode.Send, Options = SendOptions.Signaled, EntryCount = 1 },
+            [_slots.Slice((long)slot * SlotSize, length)]);
+    }
+
+    private void PostRdmaLocked(in PendingWork work)
+    {
+        _outstanding++;
+        _connection.QueuePair.PostSend(
+            new SendWorkRequest
+            {
+                WorkRequestId = work.Token,
+                Opcode = work.Opcode,
+                Options = SendOptions.Signaled,
+                RemoteAddress = work.RemoteAddress,
+                RemoteKey = work.RemoteKey,
+                EntryCount = 1,
+            },
+            [work.Local]);
+    }
+
+    private void OnSendQueueEntryDone(int freedSlot)
+    {
+        lock (_gate)
+        {
+            _outstanding--;
+            if (freedSlot >= 0)
+            {
+                _freeSendSlots.Push(freedSlot);
+            }
+
+            while (!_failed && _outstanding < _sendQueueDepth && _pending.TryDequeue(out var work))
+            {
+                if (work.Frame is { } frame)
+                {
+                    var slot = _freeSendSlots.Pop();
+                    frame.CopyTo(SlotSpan(slot));
+                    PostControlSend(slot, frame.Length);
+                }
+                else
+                {
+                    PostRdmaLocked(work);
+                }
+            }
+        }
+    }
+
+    private async Task PollLoopAsync()
+    {
+        var completions = new WorkCompletion[64];
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                int count = _connection.CompletionQueue.Poll(completions);
+                if (count == 0)
+                {
+                    await _connection.CompletionQueue.WaitAsync(0, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                for (int i = 0; i < count && !_stop.IsCancellationRequested; i++)
+                {
+                    Dispatch(completions[i]);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while waiting.
+        }
+        catch (RdmaException e)
+        {
+            Fail($"posting failed: {e.Message}");
+        }
+    }
+
+    private void Dispatch(in WorkCompletion completion)
+    {
+        var id = completion.WorkRequestId;
+        if (!completion.IsSuccess)
+        {
+            Fail($"work request {id:x} completed with {completion.Status}");
+            return;
+        }
+
+        if ((id & ReceiveTag) != 0)
+        {
+            var slot = (int)(id & TokenMask);
+            _handler!.OnBatch(SlotSpan(slot)[..(int)completion.ByteLength]);
+            lock (_gate)
+            {
+                if (!_failed)
+                {
+                    PostReceive(slot);
+                }
+            }
+        }
+        else if ((id & ControlSendTag) != 0)
+        {
+            OnSendQueueEntryDone((int)(id & TokenMask));
+        }
+        else
+        {
+            OnSendQueueEntryDone(-1);
+            _handler!.OnOperationCompleted(id, success: true);
+        }
+    }
+
+    private void Fail(string cause)
+    {
+        lock (_gate)
+        {
+            if (_failed)
+            {
+                return;
+            }
+
+            _failed = true;
+        }
+
+        _handler?.OnChannelFailed(cause);
+    }
+
+    private readonly record struct PendingWork(byte[]? Frame, ScatterGatherEntry Local, ulong RemoteAddress, uint RemoteKey, ulong Token, SendOpcode Opcode);
+}

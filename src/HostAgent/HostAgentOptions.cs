@@ -1,0 +1,57 @@
+using System.Net;
+
+namespace RdmaOffload.HostAgent;
+
+/// <summary>How a host links to one target adapter and what it offers there.</summary>
+public sealed class HostAgentOptions
+{
+    /// <summary>The adapter's connection-manager address.</summary>
+    public required IPEndPoint AdapterEndPoint { get; init; }
+
+    /// <summary>Secret shared with the adapter (at least 16 bytes, 32 recommended).</summary>
+    public required byte[] SharedSecret { get; init; }
+
+    /// <summary>This host's identity on the link (1–64 bytes of UTF-8, no control characters).</summary>
+    public required string HostIdentity { get; init; }
+
+    /// <summary>The TCP port this host serves through the adapter.</summary>
+    public required ushort ServicePort { get; init; }
+
+    /// <summary>Relative share of new connections the adapter should send here.</summary>
+    public ushort Weight { get; init; } = 1;
+
+    /// <summary>Most client connections open at once; also sizes the registered receive memory.</summary>
+    public int MaxConnections { get; init; } = 128;
+
+    /// <summary>Receive buffers kept posted to the adapter per connection.</summary>
+    public int ReceiveBuffersPerConnection { get; init; } = 2;
+
+    /// <summary>Size of each posted receive buffer.</summary>
+    public int ReceiveBufferSize { get; init; } = 32 * 1024;
+
+    /// <summary>Size of each registered send buffer (one <c>SendDescriptor</c> covers at most one).</summary>
+    public int SendBufferSize { get; init; } = 64 * 1024;
+
+    /// <summary>Registered send buffers shared by all connections: writers wait when all are in flight.</summary>
+    public int SendBufferCount { get; init; } = 128;
+
+    /// <summary>Send descriptors one connection may have outstanding.</summary>
+    public int MaxSendsPerConnection { get; init; } = 16;
+
+    /// <summary>Time allowed for connecting, authenticating and registering.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(AdapterEndPoint);
+        ArgumentNullException.ThrowIfNull(SharedSecret);
+        ArgumentException.ThrowIfNullOrEmpty(HostIdentity);
+        ArgumentOutOfRangeException.ThrowIfZero(ServicePort);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBuffersPerConnection, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferSize, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendsPerConnection, 1);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Net;
+using RdmaOffload.Fabric;
+using RdmaOffload.Protocol.Link;
+using RdmaOffload.Protocol.Messages;
+using RdmaOffload.TargetAdapter.Connections;
+using RdmaOffload.TargetAdapter.Correlation;
+using RdmaOffload.Verbs;
+
+namespace RdmaOffload.TargetAdapter.Links;
+
+/// <summary>
+/// The adapter's end of one host link: the link session, the message channel, registered staging memory for the
+/// host's client connections and the table of those connections by wq#. Everything but the channel's completion
+/// callbacks runs on the stack's dispatcher thread; the callbacks hop onto it with <c>Post</c>.
+/// </summary>
+internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidate, IDisposable
+{
+    private readonly AcceleratedConnectionProcessor _processor;
+    private readonly AdapterLinkSession _session;
+    private readonly LinkChannel _channel;
+    private readonly IMemoryRegion _staging;
+    private readonly Stack<int> _freeSlots;
+    private readonly ClientConnection?[] _bySlot;
+    private readonly Dictionary<uint, ClientConnection> _connections = [];
+    private readonly Dictionary<ushort, uint> _registeredLimits = [];
+    private uint _lastWorkQueue;
+    private bool _closed;
+
+    public HostLink(int id, IRdmaConnection connection, AcceleratedConnectionProcessor processor)
+    {
+        Id = id;
+        RemoteEndPoint = connection.RemoteEndPoint;
+        _processor = processor;
+        var options = processor.Options;
+        _session = new AdapterLinkSession(processor.Secret, options.AdapterIdentity, Protocol.Wire.ProtocolVersions.Supported);
+        _channel = new LinkChannel(connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth);
+        SlotSize = options.WriteStagingSize + options.ReadStagingSize;
+        _staging = connection.ProtectionDomain.AllocateAndRegister((nint)options.MaxConnectionsPerHost * SlotSize, MemoryAccess.LocalWrite);
+        _freeSlots = new Stack<int>(Enumerable.Range(0, options.MaxConnectionsPerHost).Reverse());
+        _bySlot = new ClientConnection?[options.MaxConnectionsPerHost];
+    }
+
+    public int Id { get; }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public string HostIdentity => _session.HostIdentity;
+
+    public int ActiveConnections => _connections.Count;
+
+    public int ConnectionLimit { get; private set; }
+
+    public int SlotSize { get; }
+
+    public IMemoryRegion Staging => _staging;
+
+    public LinkChannel Channel => _channel;
+
+    public AcceleratedConnectionProcessor Processor => _processor;
+
+    public bool Serves(ushort port) => !_closed && _session.IsRegistered(port) && _freeSlots.Count > 0;
+
+    public void Start() => _channel.Start(this);
+
+    /// <summary>Opens a client connection on this link (admission already chose it): allocates a wq# and staging.</summary>
+    public ClientConnection Open(NetStack.Tcp.TcpConnection tcp)
+    {
+        var slot = _freeSlots.Pop();
+        var wq = NextWorkQueue();
+        var connection = new ClientConnection(this, wq, slot, tcp);
+        _bySlot[slot] = connection;
+        _connections.Add(wq, connection);
+        return connection;
+    }
+
+    /// <summary>The connection is finished and sends nothing more: forget its wq#; its staging returns once idle.</summary>
+    public void Forget(ClientConnection connection)
+    {
+        _connections.Remove(connection.WorkQueue);
+        ReleaseSlotIfIdle(connection);
+    }
+
+    public void ReleaseSlotIfIdle(ClientConnection connection)
+    {
+        if (connection.IsFinished && connection.OperationsInFlight == 0 && ReferenceEquals(_bySlot[connection.Slot], connection))
+        {
+            _bySlot[connection.Slot] = null;
+            _freeSlots.Push(connection.Slot);
+        }
+    }
+
+    /// <summary>Closes the link and resets every client connection on it.</summary>
+    public void Close(string cause)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        _session.Close();
+        TargetAdapterLog.LinkClosed(_processor.Logger, Id, HostIdentity, cause, _connections.Count);
+        foreach (var connection in _connections.Values.ToArray())
+        {
+            connection.OnLinkLost();
+        }
+
+        _processor.OnLinkClosed(this);
+        // Disposing waits for the completion loop, which may be posting to this thread: do it elsewhere.
+        _ = Task.Run(() =>
+        {
+            _channel.Dispose();
+            _staging.Dispose();
+        });
+    }
+
+    /// <summary>Same as <see cref="Close"/> (the link releases its queue pair and memory in the background).</summary>
+    public void Dispose() => Close("disposed");
+
+    void ILinkChannelHandler.OnBatch(ReadOnlySpan<byte> batch)
+    {
+        // The receive slot is reposted when this returns, so the batch is copied for the dispatcher thread.
+        var copy = ArrayPool<byte>.Shared.Rent(batch.Length);
+        batch.CopyTo(copy);
+        var length = batch.Length;
+        _processor.Dispatcher.Post(() =>
+        {
+            try
+            {
+                if (!_closed)
+                {
+                    HandleBatch(copy.AsSpan(0, length));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        });
+    }
+
+    void ILinkChannelHandler.OnOperationCompleted(ulong token, bool success) =>
+        _processor.Dispatcher.Post(() =>
+        {
+            var slot = (int)(token >> 1);
+            if (_bySlot[slot] is { } connection)
+            {
+                connection.OnOperationCompleted(isRead: (token & 1) != 0);
+            }
+        });
+
+    void ILinkChannelHandler.OnChannelFailed(string cause) => _processor.Dispatcher.Post(() => Close(cause));
+
+    /// <summary>The token that routes an RDMA operation's completion back to the connection in <paramref name="slot"/>.</summary>
+    public static ulong OperationToken(int slot, bool isRead) => ((ulong)slot << 1) | (isRead ? 1UL : 0UL);
+
+    private uint NextWorkQueue()
+    {
+        do
+        {
+            _lastWorkQueue = _lastWorkQueue == uint.MaxValue ? 1 : _lastWorkQueue + 1;
+        }
+        while (_connections.ContainsKey(_lastWorkQueue));
+
+        return _lastWorkQueue;
+    }
+
+    private void OnRegistered(ushort port, uint hostLimit)
+    {
+        _registeredLimits[port] = hostLimit;
+        var limit = _processor.Options.MaxConnectionsPerHost;
+        foreach (var max in _registeredLimits.Values)
+        {
+            if (max != 0)
+            {
+                limit = Math.Min(limit, (int)Math.Min(max, int.MaxValue));
+            }
+        }
+
+        ConnectionLimit = limit;
+    }
+}

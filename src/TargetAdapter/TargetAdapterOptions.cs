@@ -1,0 +1,46 @@
+namespace RdmaOffload.TargetAdapter;
+
+/// <summary>The adapter's identity, secret and per-host limits.</summary>
+public sealed class TargetAdapterOptions
+{
+    /// <summary>This adapter's identity on links (1–64 bytes of UTF-8, no control characters).</summary>
+    public required string AdapterIdentity { get; init; }
+
+    /// <summary>Secret every host must prove (at least 16 bytes).</summary>
+    public required byte[] SharedSecret { get; init; }
+
+    /// <summary>TCP ports the adapter serves; a host may register only these.</summary>
+    public required IReadOnlyList<ushort> ServicePorts { get; init; }
+
+    /// <summary>Most client connections one host gets at once (also bounded by what the host registered).</summary>
+    public int MaxConnectionsPerHost { get; init; } = 256;
+
+    /// <summary>Receive buffers a host may keep posted per connection.</summary>
+    public int MaxPostedBuffersPerConnection { get; init; } = 16;
+
+    /// <summary>Send descriptors a host may keep outstanding per connection.</summary>
+    public int MaxSendsPerConnection { get; init; } = 64;
+
+    /// <summary>
+    /// Registered bytes per connection holding client data until it is RDMA-written to the host. The adapter's
+    /// NetStack must not grant more initial receive credit than this.
+    /// </summary>
+    public int WriteStagingSize { get; init; } = 64 * 1024;
+
+    /// <summary>Registered bytes per connection holding host data read by RDMA READ until the client acknowledges it.</summary>
+    public int ReadStagingSize { get; init; } = 256 * 1024;
+
+    /// <summary>Largest single RDMA READ.</summary>
+    public int MaxReadSize { get; init; } = 64 * 1024;
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(AdapterIdentity);
+        ArgumentNullException.ThrowIfNull(SharedSecret);
+        ArgumentNullException.ThrowIfNull(ServicePorts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerHost, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(WriteStagingSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadStagingSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxReadSize, 1024);
+    }
+}

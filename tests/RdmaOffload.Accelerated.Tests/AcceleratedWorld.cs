@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using RdmaOffload.HostAgent;
+using RdmaOffload.TargetAdapter;
+using RdmaOffload.Verbs;
+using RdmaOffload.Verbs.ManagedRoce;
+
+namespace RdmaOffload.Accelerated.Tests;
+
+/// <summary>
+/// One adapter (NetStack on an in-memory link, managed-roce device on 127.0.0.1) and hosts linked to it over
+/// managed-roce devices on other loopback addresses; the test plays the client on the in-memory link.
+/// </summary>
+internal sealed class AcceleratedWorld : IAsyncDisposable
+{
+    public const ushort ServicePort = 80;
+    public static readonly byte[] Secret = Encoding.ASCII.GetBytes("a shared secret of 32 bytes.....");
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<IFabricProvider> _providers = [];
+    private readonly List<IConnectionManager> _managers = [];
+    private readonly List<AcceleratedListener> _hosts = [];
+
+    private AcceleratedWorld(InMemoryLink link) => Link = link;
+
+    public InMemoryLink Link { get; }
+
+    public AcceleratedConnectionProcessor Adapter { get; private set; } = null!;
+
+    public static async Task<AcceleratedWorld> StartAsync(TargetAdapterOptions? options = null)
+    {
+        options ??= new TargetAdapterOptions { AdapterIdentity = "adapter-1", SharedSecret = Secret, ServicePorts = [ServicePort] };
+        var world = new AcceleratedWorld(new InMemoryLink(options.WriteStagingSize));
+        var manager = world.Manager(IPAddress.Loopback);
+        world.Adapter = await AcceleratedConnectionProcessor.StartAsync(world.Link, manager, new IPEndPoint(IPAddress.Loopback, 0), options, new ProgressLogger("adapter"));
+        TestContext.Progress.WriteLine($"adapter listening for links on {world.Adapter.LinkEndPoint}");
+        return world;
+    }
+
+    /// <summary>Links a host from its own loopback address (127.0.0.<paramref name="hostNumber"/>).</summary>
+    public async Task<AcceleratedListener> ConnectHostAsync(int hostNumber, byte[]? secret = null, int maxConnections = 128)
+    {
+        var manager = Manager(IPAddress.Parse($"127.0.0.{hostNumber}"));
+        var host = await AcceleratedListener.ConnectAsync(manager, new HostAgentOptions
+        {
+            AdapterEndPoint = Adapter.LinkEndPoint,
+            SharedSecret = secret ?? Secret,
+            HostIdentity = $"host-{hostNumber}",
+            ServicePort = ServicePort,
+            MaxConnections = maxConnections,
+        }, new ProgressLogger($"host-{hostNumber}")).WaitAsync(Timeout);
+        _hosts.Add(host);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        await Adapter.DisposeAsync();
+        Link.Dispose();
+        foreach (var manager in _managers)
+        {
+            manager.Dispose();
+        }
+
+        foreach (var provider in _providers)
+        {
+            provider.Dispose();
+        }
+    }
+
+    private IConnectionManager Manager(IPAddress address)
+    {
+        var provider = new ManagedRoceProvider(new ManagedRoceOptions
+        {
+            Devices = [new ManagedRoceDeviceOptions { Name = $"mroce-{address}", BindAddress = address, Port = 0 }],
+        });
+        _providers.Add(provider);
+        var manager = provider.CreateConnectionManager();
+        _managers.Add(manager);
+        return manager;
+    }
+}
