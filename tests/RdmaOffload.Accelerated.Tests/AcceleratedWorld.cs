@@ -17,6 +17,10 @@ internal sealed class AcceleratedWorld : IAsyncDisposable
     public static readonly byte[] Secret = Encoding.ASCII.GetBytes("a shared secret of 32 bytes.....");
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    // managed-roce finds a peer's UDP port by its GID being unique among the process's open devices, and a
+    // previous test's devices may still be closing in the background: every world uses fresh loopback addresses.
+    private static int s_lastAddress;
+
     private readonly List<IFabricProvider> _providers = [];
     private readonly List<IConnectionManager> _managers = [];
     private readonly List<AcceleratedListener> _hosts = [];
@@ -31,16 +35,17 @@ internal sealed class AcceleratedWorld : IAsyncDisposable
     {
         options ??= new TargetAdapterOptions { AdapterIdentity = "adapter-1", SharedSecret = Secret, ServicePorts = [ServicePort] };
         var world = new AcceleratedWorld(new InMemoryLink(options.WriteStagingSize));
-        var manager = world.Manager(IPAddress.Loopback);
-        world.Adapter = await AcceleratedConnectionProcessor.StartAsync(world.Link, manager, new IPEndPoint(IPAddress.Loopback, 0), options, new ProgressLogger("adapter"));
+        var address = FreshAddress();
+        var manager = world.Manager(address);
+        world.Adapter = await AcceleratedConnectionProcessor.StartAsync(world.Link, manager, new IPEndPoint(address, 0), options, new ProgressLogger("adapter"));
         TestContext.Progress.WriteLine($"adapter listening for links on {world.Adapter.LinkEndPoint}");
         return world;
     }
 
-    /// <summary>Links a host from its own loopback address (127.0.0.<paramref name="hostNumber"/>).</summary>
+    /// <summary>Links a host, identity host-<paramref name="hostNumber"/>, from a loopback address of its own.</summary>
     public async Task<AcceleratedListener> ConnectHostAsync(int hostNumber, byte[]? secret = null, int maxConnections = 128)
     {
-        var manager = Manager(IPAddress.Parse($"127.0.0.{hostNumber}"));
+        var manager = Manager(FreshAddress());
         var host = await AcceleratedListener.ConnectAsync(manager, new HostAgentOptions
         {
             AdapterEndPoint = Adapter.LinkEndPoint,
@@ -71,6 +76,12 @@ internal sealed class AcceleratedWorld : IAsyncDisposable
         {
             provider.Dispose();
         }
+    }
+
+    private static IPAddress FreshAddress()
+    {
+        var n = Interlocked.Increment(ref s_lastAddress);
+        return new IPAddress([127, 1, (byte)(n / 250), (byte)((n % 250) + 1)]);
     }
 
     private IConnectionManager Manager(IPAddress address)

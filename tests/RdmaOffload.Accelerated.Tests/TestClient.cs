@@ -11,7 +11,12 @@ internal sealed class TestClient(byte[] request, bool finishAfterRequest = true)
 
     public byte[] Request { get; } = request;
 
+    private long _acknowledged;
+
     public TcpConnection? Connection { get; private set; }
+
+    /// <summary>Request bytes the adapter has acknowledged so far.</summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
     /// <summary>Completes when the server's FIN arrived (every response byte before it).</summary>
     public Task ReceiveClosed => _receiveClosed.Task;
@@ -46,9 +51,8 @@ internal sealed class TestClient(byte[] request, bool finishAfterRequest = true)
     public void CopySendData(TcpConnection connection, long streamOffset, Span<byte> destination) =>
         Request.AsSpan((int)streamOffset, destination.Length).CopyTo(destination);
 
-    public void OnDataAcknowledged(TcpConnection connection, long acknowledgedOffset)
-    {
-    }
+    public void OnDataAcknowledged(TcpConnection connection, long acknowledgedOffset) =>
+        Interlocked.Exchange(ref _acknowledged, acknowledgedOffset);
 
     public void OnClosed(TcpConnection connection, TcpCloseReason reason)
     {
