@@ -19,9 +19,22 @@ public sealed class Iperf3Tests
         using var server = new Iperf3Server(await TcpPipeListener.StartAsync(lab.Host, 5201));
         server.Start();
         string[] command = ["iperf3", "-c", lab.StackAddress.ToString(), "-t", "3", "-P", $"{parallel}", "-J", .. reverse ? new[] { "-R" } : []];
-        var result = await lab.InNamespaceAsync(TimeSpan.FromSeconds(60), command);
+        Shell.Result result;
+        try
+        {
+            result = await lab.InNamespaceAsync(TimeSpan.FromSeconds(60), command);
+        }
+        catch (TimeoutException)
+        {
+            var state = await lab.Host.InvokeAsync(() => lab.Host.Stack.DescribeConnections());
+            await TestContext.Progress.WriteLineAsync($"server failure: {server.Failure}; stream output failures: {server.StreamOutputFailures}");
+            await TestContext.Progress.WriteLineAsync($"stack at timeout (now {NetStack.Tap.NetStackHost.Now}): {state.Replace(";", "\n", StringComparison.Ordinal)}");
+            throw;
+        }
+
         TestContext.Out.WriteLine(result.StandardOutput.Length > 4000 ? result.StandardOutput[^4000..] : result.StandardOutput);
         result.EnsureSuccess("iperf3");
+        await server.TestEnded.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.That(server.Failure, Is.Null);
         var end = JsonNode.Parse(result.StandardOutput)!["end"]!;
         var received = end["sum_received"]!["bytes"]!.GetValue<long>();

@@ -49,6 +49,9 @@ public sealed partial class TcpPipeConnection : IDuplexPipe, ITcpConnectionHandl
     /// <summary>Completes with the reason once the connection is gone.</summary>
     public Task<TcpCloseReason> Closed => _closed.Task;
 
+    /// <summary>Why the output pump stopped early, if it did (diagnostics).</summary>
+    public Exception? OutputFailure { get; private set; }
+
     /// <summary>Resets the connection.</summary>
     public void Abort() => _host.Post(() => _connection?.Abort());
 
@@ -190,6 +193,7 @@ public sealed partial class TcpPipeConnection : IDuplexPipe, ITcpConnectionHandl
         catch (Exception e) when (e is InvalidOperationException or IOException)
         {
             // The connection closed underneath the writer; OnClosed already completed the pipes.
+            OutputFailure = e;
         }
     }
 

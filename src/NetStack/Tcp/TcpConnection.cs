@@ -240,7 +240,10 @@ public sealed partial class TcpConnection
         EnterClosed(TcpCloseReason.Aborted, notify: true);
     }
 
-    internal string DescribeWindows() => $"{State} rcvNxt={_rcvNxtOffset} credit={_rcvCreditEnd} adv={_rcvAdvertisedEdge} shift={_rcvWndShift}";
+    internal string DescribeWindows() =>
+        $"{FourTuple} {State} rcvNxt={_rcvNxtOffset} credit={_rcvCreditEnd} adv={_rcvAdvertisedEdge} shift={_rcvWndShift} " +
+        $"una={_sndUnaOffset} avail={_sendAvailableEnd} nxt={OffsetOfSeq(_sndNxt)} max={OffsetOfSeq(_sndMax)} sndWnd={_sndWnd} " +
+        $"cwnd={_congestion.CongestionWindow} rec={_inRecovery} rto={_retransmitDeadline} persist={_persistDeadline} close={_closeRequested}";
 
     /// <inheritdoc/>
     public override string ToString() => $"{FourTuple} {State}";

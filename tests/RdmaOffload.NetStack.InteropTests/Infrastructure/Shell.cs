@@ -43,7 +43,9 @@ public static class Shell
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout}. stderr: {await stderr}");
+            var output = await stdout;
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout}. stderr: {await stderr} " +
+                $"stdout (tail): {(output.Length > 1500 ? output[^1500..] : output)}");
         }
 
         return new Result(process.ExitCode, await stdout, await stderr);

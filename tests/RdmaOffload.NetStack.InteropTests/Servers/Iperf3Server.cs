@@ -39,7 +39,25 @@ public sealed class Iperf3Server : IDisposable
 
     public int TestsCompleted { get; private set; }
 
+    /// <summary>Completes when a test ends on the server side (the client may exit slightly earlier).</summary>
+    public Task TestEnded => _testEnded.Task;
+
+    private readonly TaskCompletionSource _testEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Exception? Failure { get; private set; }
+
+    public string StreamOutputFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return string.Join(" | ", _lastStreams.Select(s => s.OutputFailure?.ToString() ?? "none"));
+            }
+        }
+    }
+
+    private readonly List<TcpPipeConnection> _lastStreams = [];
 
     private long _dataBytes;
 
@@ -84,6 +102,7 @@ public sealed class Iperf3Server : IDisposable
                 else if (_cookie == cookie)
                 {
                     _streams.Add(connection);
+                    _lastStreams.Add(connection);
                     waiter = _streamArrived;
                 }
                 else
@@ -101,10 +120,12 @@ public sealed class Iperf3Server : IDisposable
 
             await RunTestAsync(connection);
             TestsCompleted++;
+            _testEnded.TrySetResult();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or JsonException or TimeoutException)
         {
             Failure = e;
+            _testEnded.TrySetResult();
             lock (_gate)
             {
                 _cookie = null; // let the next test start
@@ -161,6 +182,13 @@ public sealed class Iperf3Server : IDisposable
             await Task.WhenAny(Task.WhenAll(workers), Task.Delay(TimeSpan.FromSeconds(5)));
         }
 
+        // Like iperf3's own server: data streams close at TEST_END, before results are exchanged (a reverse-mode
+        // client reads its data sockets to EOF before it answers on the control connection).
+        foreach (var stream in streams)
+        {
+            await stream.Output.CompleteAsync();
+        }
+
         await SendStateAsync(control, ExchangeResults);
         _ = await ReadJsonAsync(control.Input); // the client's results
         var results = new JsonObject
@@ -185,10 +213,6 @@ public sealed class Iperf3Server : IDisposable
         await SendStateAsync(control, DisplayResults);
         var done = await ReadExactlyAsync(control.Input, 1);
         Interlocked.Add(ref _dataBytes, counts.Sum());
-        foreach (var stream in streams)
-        {
-            await stream.Output.CompleteAsync();
-        }
 
         await control.Output.CompleteAsync();
         lock (_gate)
