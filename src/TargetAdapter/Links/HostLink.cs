@@ -24,6 +24,9 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
     private readonly ClientConnection?[] _bySlot;
     private readonly Dictionary<uint, ClientConnection> _connections = [];
     private readonly Dictionary<ushort, uint> _registeredLimits = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<LinkEvent> _inbox = new();
+    private readonly Action _drainInbox;
+    private int _drainScheduled;
     private uint _lastWorkQueue;
     private bool _closed;
 
@@ -39,6 +42,7 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
         _staging = connection.ProtectionDomain.AllocateAndRegister((nint)options.MaxConnectionsPerHost * SlotSize, MemoryAccess.LocalWrite);
         _freeSlots = new Stack<int>(Enumerable.Range(0, options.MaxConnectionsPerHost).Reverse());
         _bySlot = new ClientConnection?[options.MaxConnectionsPerHost];
+        _drainInbox = DrainInbox;
     }
 
     public int Id { get; }
@@ -120,37 +124,17 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
 
     void ILinkChannelHandler.OnBatch(ReadOnlySpan<byte> batch)
     {
-        // The receive slot is reposted when this returns, so the batch is copied for the dispatcher thread.
+        // The receive slot is reposted when this returns, so the batch is copied (into a pooled array) for the
+        // dispatcher thread.
         var copy = ArrayPool<byte>.Shared.Rent(batch.Length);
         batch.CopyTo(copy);
-        var length = batch.Length;
-        _processor.Dispatcher.Post(() =>
-        {
-            try
-            {
-                if (!_closed)
-                {
-                    HandleBatch(copy.AsSpan(0, length));
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(copy);
-            }
-        });
+        Enqueue(new LinkEvent(LinkEventKind.Batch, copy, batch.Length, 0, null));
     }
 
     void ILinkChannelHandler.OnOperationCompleted(ulong token, bool success) =>
-        _processor.Dispatcher.Post(() =>
-        {
-            var slot = (int)(token >> 1);
-            if (_bySlot[slot] is { } connection)
-            {
-                connection.OnOperationCompleted(isRead: (token & 1) != 0);
-            }
-        });
+        Enqueue(new LinkEvent(LinkEventKind.Operation, null, 0, token, null));
 
-    void ILinkChannelHandler.OnChannelFailed(string cause) => _processor.Dispatcher.Post(() => Close(cause));
+    void ILinkChannelHandler.OnChannelFailed(string cause) => Enqueue(new LinkEvent(LinkEventKind.Failed, null, 0, 0, cause));
 
     /// <summary>The token that routes an RDMA operation's completion back to the connection in <paramref name="slot"/>.</summary>
     public static ulong OperationToken(int slot, bool isRead) => ((ulong)slot << 1) | (isRead ? 1UL : 0UL);
