@@ -79,4 +79,27 @@ public sealed class AdmissionAndFlowTests
         await connection.DisposeAsync();
         Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
     }
+
+    [Test]
+    public async Task Responses_larger_than_the_hosts_registered_send_memory_all_arrive_intact()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var host = await world.ConnectHostAsync(2, sendBufferCount: 8); // 512 KiB of send buffers for the whole link
+        var requests = new List<byte[]>();
+        _ = EchoSizeServer.ServeAsync(host, requests);
+
+        var clients = Enumerable.Range(0, 20)
+            .Select(i => new TestClient(EchoSizeServer.Request(responseSize: 1024 * 1024, requestSize: 64, seed: 100 + i)))
+            .ToList();
+        foreach (var client in clients)
+        {
+            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        }
+
+        foreach (var client in clients)
+        {
+            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
+        }
+    }
 }
