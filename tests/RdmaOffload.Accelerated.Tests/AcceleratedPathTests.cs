@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using RdmaOffload.NetStack.Tcp;
@@ -137,5 +138,33 @@ public sealed class AcceleratedPathTests
         await host.DisposeAsync();
 
         Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.ResetByPeer));
+    }
+
+    [Test]
+    public async Task Host_closes_first_then_the_client_and_both_ends_finish_gracefully()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var host = await world.ConnectHostAsync(2);
+        var client = new TestClient("hello"u8.ToArray(), finishAfterRequest: false);
+        var tcp = await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+
+        var read = await connection.Input.ReadAtLeastAsync(5).AsTask().WaitAsync(AcceleratedWorld.Timeout);
+        Assert.That(read.Buffer.ToArray(), Is.EqualTo("hello"u8.ToArray()));
+        connection.Input.AdvanceTo(read.Buffer.End);
+        await connection.Output.WriteAsync("bye"u8.ToArray());
+        await connection.Output.CompleteAsync(); // FIN from the host first
+
+        await client.ReceiveClosed.WaitAsync(AcceleratedWorld.Timeout);
+        Assert.That(client.Received, Is.EqualTo("bye"u8.ToArray()));
+        Assert.That(client.Closed.IsCompleted, Is.False, "the client may still send");
+
+        world.Link.Post(tcp.CloseSend);
+        var rest = await connection.Input.ReadAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+        Assert.That(rest.IsCompleted && rest.Buffer.IsEmpty, Is.True, "end of stream at the host");
+        connection.Input.AdvanceTo(rest.Buffer.End);
+        await connection.Closed.WaitAsync(AcceleratedWorld.Timeout);
+        Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+        Assert.That(await world.Adapter.GetConnectionCountAsync(), Is.Zero);
     }
 }
