@@ -26,6 +26,8 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
     private readonly List<HostLink> _links = [];
     private readonly HostSelector<HostLink> _selector = new();
     private readonly Correlator _correlator = new();
+    private readonly Action _pollKeepalives;
+    private Timer? _keepaliveTimer;
     private Task _acceptLoop = Task.CompletedTask;
     private int _nextLinkId;
 
@@ -36,6 +38,13 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
         Options = options;
         Logger = logger;
         Secret = new SharedSecret(options.SharedSecret);
+        _pollKeepalives = () =>
+        {
+            foreach (var link in _links.ToArray())
+            {
+                link.PollKeepalive();
+            }
+        };
     }
 
     /// <summary>Where hosts connect their links.</summary>
@@ -77,16 +86,26 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
         }
 
         processor._acceptLoop = Task.Run(processor.AcceptLinksAsync);
+        var tick = options.KeepaliveInterval < options.KeepaliveTimeout ? options.KeepaliveInterval / 4 : options.KeepaliveTimeout / 4;
+        processor._keepaliveTimer = new Timer(static state => ((AcceleratedConnectionProcessor)state!).Dispatcher.Post(((AcceleratedConnectionProcessor)state!)._pollKeepalives), processor, tick, tick);
         return processor;
     }
 
     /// <summary>Live accelerated connections (read on the dispatcher thread).</summary>
     public Task<int> GetConnectionCountAsync() => Dispatcher.InvokeAsync(() => _correlator.Count);
 
+    /// <summary>Per live link, the round trip of its last answered keepalive ping (diagnostics and tests).</summary>
+    internal Task<long?[]> GetKeepaliveRoundTripsAsync() => Dispatcher.InvokeAsync(() => _links.Select(l => l.KeepaliveRoundTripMicros).ToArray());
+
     /// <summary>Stops accepting, closes every link (resetting their client connections).</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_keepaliveTimer is not null)
+        {
+            await _keepaliveTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
         _linkListener.Dispose();
         try
         {

@@ -33,6 +33,12 @@ public sealed class TargetAdapterOptions
     /// <summary>Largest single RDMA READ.</summary>
     public int MaxReadSize { get; init; } = 64 * 1024;
 
+    /// <summary>Silence from a host after which the adapter pings it.</summary>
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a ping may go unanswered before the host is declared dead and its connections reset.</summary>
+    public TimeSpan KeepaliveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(AdapterIdentity);
@@ -42,5 +48,7 @@ public sealed class TargetAdapterOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(WriteStagingSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadStagingSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReadSize, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveInterval, TimeSpan.FromMilliseconds(10));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveTimeout, TimeSpan.FromMilliseconds(10));
     }
 }

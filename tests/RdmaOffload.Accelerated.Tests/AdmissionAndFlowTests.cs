@@ -102,4 +102,31 @@ public sealed class AdmissionAndFlowTests
             Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
         }
     }
+
+    [Test]
+    public async Task Keepalive_pings_are_answered_so_an_idle_healthy_link_stays_up()
+    {
+        await using var world = await AcceleratedWorld.StartAsync(new TargetAdapter.TargetAdapterOptions
+        {
+            AdapterIdentity = "adapter-1",
+            SharedSecret = AcceleratedWorld.Secret,
+            ServicePorts = [AcceleratedWorld.ServicePort],
+            KeepaliveInterval = TimeSpan.FromMilliseconds(50),
+            KeepaliveTimeout = TimeSpan.FromMilliseconds(500),
+        });
+        var host = await world.ConnectHostAsync(2);
+        var requests = new List<byte[]>();
+        _ = EchoSizeServer.ServeAsync(host, requests);
+
+        await Task.Delay(1500); // many keepalive intervals of silence from the host's side
+
+        Assert.That(host.Failed.IsCompleted, Is.False, "the link is still up");
+        var roundTrips = await world.Adapter.GetKeepaliveRoundTripsAsync();
+        Assert.That(roundTrips, Has.Length.EqualTo(1));
+        Assert.That(roundTrips[0], Is.Not.Null, "the adapter pinged the silent host and got its pong");
+        var client = new TestClient(EchoSizeServer.Request(responseSize: 1000, requestSize: 10, seed: 5));
+        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+        Assert.That(client.Received, Is.EqualTo(EchoSizeServer.Response(client.Request)));
+    }
 }

@@ -9,6 +9,33 @@ namespace RdmaOffload.TargetAdapter.Links;
 /// <summary>Received frames: hello, authentication, registration, keepalive and connection dispatch.</summary>
 internal sealed partial class HostLink
 {
+    private KeepaliveMonitor? _keepalive;
+
+    private static long Now => (long)System.Diagnostics.Stopwatch.GetElapsedTime(0).TotalMicroseconds;
+
+    /// <summary>Round-trip time of the last answered keepalive ping, if any.</summary>
+    public long? KeepaliveRoundTripMicros => _keepalive?.LastRoundTripMicros;
+
+    /// <summary>Pings a silent host and closes the link when a ping goes unanswered (called periodically on the dispatcher).</summary>
+    public void PollKeepalive()
+    {
+        if (_closed || _keepalive is null)
+        {
+            return;
+        }
+
+        switch (_keepalive.Poll(Now, out var ping))
+        {
+            case KeepaliveAction.SendPing:
+                _channel.Send(0, ping);
+                break;
+            case KeepaliveAction.PeerTimedOut:
+                _channel.Send(0, new LinkClose(LinkCloseReason.KeepaliveTimeout));
+                Close("keepalive timeout");
+                break;
+        }
+    }
+
     private void HandleBatch(ReadOnlySpan<byte> batch)
     {
         var reader = new FrameBatchReader(batch);
@@ -38,6 +65,11 @@ internal sealed partial class HostLink
             _channel.Send(0, ProtocolError.ForViolation(admitted, frame.Type));
             _channel.Send(0, new LinkClose(LinkCloseReason.ProtocolViolation));
             return $"{frame.Type} not admitted: {admitted.Error}";
+        }
+
+        if (frame.Type != MessageType.Pong)
+        {
+            _keepalive?.OnFrameReceived(Now); // a pong counts as life inside OnPong, which also times it
         }
 
         if (frame.WorkQueue != 0)
@@ -74,6 +106,9 @@ internal sealed partial class HostLink
                     return "authentication failed";
                 }
 
+                // Pings are allowed only after authentication: start watching the host now.
+                _keepalive = new KeepaliveMonitor(
+                    (long)_processor.Options.KeepaliveInterval.TotalMicroseconds, (long)_processor.Options.KeepaliveTimeout.TotalMicroseconds, Now);
                 return null;
             case MessageType.RegisterService when FrameCodec.TryDecode(frame, out RegisterService request) == DecodeStatus.Ok:
                 _ = _session.OnRegisterService(request, out var immediate);
@@ -97,7 +132,8 @@ internal sealed partial class HostLink
             case MessageType.Ping when FrameCodec.TryDecode(frame, out Ping ping) == DecodeStatus.Ok:
                 _channel.Send(0, new Pong(ping.Token));
                 return null;
-            case MessageType.Pong:
+            case MessageType.Pong when FrameCodec.TryDecode(frame, out Pong pong) == DecodeStatus.Ok:
+                _ = _keepalive?.OnPong(pong, Now);
                 return null;
             case MessageType.LinkClose:
                 return "the host closed the link";
