@@ -49,6 +49,9 @@ internal sealed class InteropNetwork : IDisposable
             Shell.Run("ip", "-n", Namespace, "addr", "add", $"{PeerIPv6}/64", "dev", PeerLink, "nodad");
             Shell.Run("ip", "-n", Namespace, "link", "set", PeerLink, "up");
             Shell.Run("ip", "-n", Namespace, "link", "set", "lo", "up");
+            // Segment the peer's UDP GSO batches on the veth itself, so the capture on the kernel's
+            // end sees each RoCE packet as it would cross a real wire (with its own IP identification).
+            Shell.Run("ip", "netns", "exec", Namespace, "ethtool", "-K", PeerLink, "tx-udp-segmentation", "off");
             Shell.Run("rdma", "link", "add", RxeDevice, "type", "rxe", "netdev", KernelLink);
             WaitForGids();
             return network;

@@ -14,6 +14,10 @@ echo "=== managed-roce against kernel rxe"
 dotnet tests/RdmaOffload.Verbs.RxeInteropTests/bin/Release/net10.0/RdmaOffload.Verbs.RxeInteropTests.dll \
     --progress off --output Detailed || status=1
 
+echo "=== NetStack against Linux TCP under tc netem (loss, delay, reordering)"
+dotnet tests/RdmaOffload.NetStack.InteropTests/bin/Release/net10.0/RdmaOffload.NetStack.InteropTests.dll \
+    --progress off --output Detailed --filter "FullyQualifiedName~Netem" || status=1
+
 echo "=== verbs demo"
 dotnet samples/VerbsDemo/bin/Release/net10.0/RdmaOffload.Samples.VerbsDemo.dll || status=1
 
