@@ -28,6 +28,8 @@ internal sealed class IbVerbsDevice : IRdmaDevice
 
     internal ChildObjects Children => _children;
 
+    // Safe: `native` is a stack local the shim fills during the call; the context pointer is live
+    // because the device (which owns Context) is checked not disposed first.
     public unsafe PortAttributes QueryPort(byte portNumber)
     {
         ThrowIfDisposed();
@@ -46,6 +48,8 @@ internal sealed class IbVerbsDevice : IRdmaDevice
             });
     }
 
+    // Safe: `raw` is a 16-byte stackalloc, the size of the ibv_gid that ibv_query_gid writes, and
+    // is read only when the call succeeded.
     public unsafe Gid QueryGid(byte portNumber, int index)
     {
         ThrowIfDisposed();
@@ -146,6 +150,8 @@ internal sealed class IbVerbsDevice : IRdmaDevice
         }
     }
 
+    // Safe: `native` is a stack local the shim fills during the call; `context` is the handle the
+    // device is being constructed with, so it is alive.
     private static unsafe DeviceAttributes QueryAttributes(ContextHandle context)
     {
         ShimDeviceAttributes native;

@@ -30,6 +30,8 @@ internal sealed class IbVerbsMemoryRegion : IMemoryRegion
 
     public MemoryAccess Access { get; }
 
+    // Safe: the span covers exactly the registered [Address, Address + Length) and is created only
+    // while the region is not disposed (see the getter).
     public unsafe Span<byte> Span
     {
         get

@@ -22,6 +22,8 @@ internal sealed class IbVerbsProtectionDomain : IProtectionDomain
 
     internal ProtectionDomainHandle Handle { get; }
 
+    // Safe: `memory` is a fresh page-aligned block of `size` >= `length` bytes, cleared in full;
+    // RegisterCore frees it if ibv_reg_mr fails, else the MemoryRegionHandle frees it after dereg.
     public unsafe IMemoryRegion AllocateAndRegister(nint length, MemoryAccess access)
     {
         ThrowIfDisposed();
@@ -52,6 +54,8 @@ internal sealed class IbVerbsProtectionDomain : IProtectionDomain
         var handle = new QueuePairHandle(_device.Provider.Tracker, Handle, sendCq.Handle, receiveCq.Handle);
         nint qp;
         int error;
+        // Safe: Handle, sendCq.Handle and receiveCq.Handle, referenced by `handle`, keep the PD and CQ
+        // pointers valid; the shim reads the stack local `attributes` only during the call.
         unsafe
         {
             // Safe: `attributes` lives on this stack frame for the duration of the call.
@@ -94,6 +98,8 @@ internal sealed class IbVerbsProtectionDomain : IProtectionDomain
             handle.Abandon();
             if (ownsMemory)
             {
+                // Safe: frees our own AlignedAlloc block exactly once: ibv_reg_mr failed and `handle` was
+                // abandoned, so its Destroy (the other free) never runs.
                 unsafe
                 {
                     // Safe: the allocation was never registered, nothing else refers to it.

@@ -15,6 +15,8 @@ internal sealed partial class IbVerbsQueuePair
 
     private int MaxBatch { get; }
 
+    // Safe: all pointers live inside the `fixed` block below (pinned `entries`, stack `wr`), and
+    // _handle keeps the QP alive until Dispose (checked first).
     public unsafe void PostSend(in SendWorkRequest request, ReadOnlySpan<ScatterGatherEntry> entries)
     {
         ThrowIfDisposed();
@@ -29,6 +31,8 @@ internal sealed partial class IbVerbsQueuePair
         }
     }
 
+    // Safe: `chain` holds MaxBatch (<= MaxChainLength) elements and a round fills at most MaxBatch;
+    // each request's [FirstEntry, +EntryCount) is bounds-checked against `entries` first.
     public unsafe int PostSend(ReadOnlySpan<SendWorkRequest> requests, ReadOnlySpan<ScatterGatherEntry> entries)
     {
         ThrowIfDisposed();
@@ -70,6 +74,8 @@ internal sealed partial class IbVerbsQueuePair
         return posted;
     }
 
+    // Safe: `wr` and its SgList point only at this frame and the pinned `entries`, for the duration
+    // of ibv_post_recv; _handle keeps the QP alive until Dispose (checked first).
     public unsafe void PostReceive(ulong workRequestId, ReadOnlySpan<ScatterGatherEntry> entries)
     {
         ThrowIfDisposed();
@@ -85,6 +91,8 @@ internal sealed partial class IbVerbsQueuePair
         }
     }
 
+    // Safe: only stores `sges` into `wr` without dereferencing it; callers pass pointers into entries
+    // they keep pinned by `fixed` for the post.
     private static unsafe void Fill(ref IbvSendWr wr, in SendWorkRequest request, ScatterGatherEntry* sges, int count)
     {
         wr.WrId = request.WorkRequestId;

@@ -43,6 +43,8 @@ internal sealed partial class IbVerbsQueuePair : IQueuePair
         _state = QueuePairState.Init;
     }
 
+    // Safe: `native` is a stack local; its fixed 16-byte RemoteGid is written through a 16-byte span,
+    // and the shim reads the struct only during the call.
     public unsafe void ModifyToReadyToReceive(in ReadyToReceiveAttributes attributes)
     {
         ThrowIfDisposed();
@@ -75,6 +77,7 @@ internal sealed partial class IbVerbsQueuePair : IQueuePair
         _state = QueuePairState.ReadyToReceive;
     }
 
+    // Safe: the only pointer is &native, a stack local the shim reads during ibv_modify_qp(RTS).
     public unsafe void ModifyToReadyToSend(in ReadyToSendAttributes attributes)
     {
         ThrowIfDisposed();

@@ -115,6 +115,8 @@ internal sealed class ReadinessDispatcher : IDisposable
         _thread.Start();
     }
 
+    // Safe: `tokens` is a 64-slot stackalloc living as long as this thread's loop; the shim writes at
+    // most Capacity (64) tokens and the loop reads only the `ready` it returned.
     private unsafe void Run()
     {
         const int Capacity = 64;

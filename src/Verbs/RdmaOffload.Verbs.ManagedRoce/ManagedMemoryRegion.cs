@@ -47,6 +47,8 @@ internal sealed class ManagedMemoryRegion : IMemoryRegion
         return new ScatterGatherEntry((ulong)(_region.Address + (nint)offset), (uint)length, _region.Key);
     }
 
+    // Safe: frees only memory this region allocated (_ownsMemory), once (guarded by _disposed), and
+    // after Deregister has invalidated its key.
     public unsafe void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

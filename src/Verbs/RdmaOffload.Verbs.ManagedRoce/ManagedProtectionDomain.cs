@@ -21,6 +21,8 @@ internal sealed class ManagedProtectionDomain : IProtectionDomain
 
     internal MemoryKeyTable Keys { get; } = new();
 
+    // Safe: the block is exactly `length` bytes, cleared before registration; it is freed here if
+    // registration throws, otherwise by ManagedMemoryRegion.Dispose.
     public unsafe IMemoryRegion AllocateAndRegister(nint length, MemoryAccess access)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);

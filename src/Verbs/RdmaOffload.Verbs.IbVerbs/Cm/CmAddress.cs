@@ -14,10 +14,14 @@ internal static class CmAddress
         return (bytes, address.AddressFamily == AddressFamily.InterNetwork ? 4 : 6);
     }
 
+    // Safe: no pointer use of its own; Read copies the peer address into its own 16-byte stack buffer.
     internal static unsafe IPEndPoint? ReadPeer(nint id) => Read(id, peer: true);
 
+    // Safe: no pointer use of its own; Read copies the local address into its own 16-byte stack buffer.
     internal static unsafe IPEndPoint? ReadLocal(nint id) => Read(id, peer: false);
 
+    // Safe: `raw` is a 16-byte stackalloc on this frame and the shim writes at most 16 bytes (IPv6)
+    // into it; the span reads 4 or 16 of them only after rc == 0 has set `family`.
     private static unsafe IPEndPoint? Read(nint id, bool peer)
     {
         byte* raw = stackalloc byte[16];

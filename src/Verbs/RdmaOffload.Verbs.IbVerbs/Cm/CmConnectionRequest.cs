@@ -38,6 +38,8 @@ internal sealed class CmConnectionRequest : IRdmaConnectionRequest
         try
         {
             resources = CmConnectionResources.Create(_manager.Provider, _endpoint.Id, _options);
+            // Safe: `fixed` pins the private data (null if empty, length 0) only for the call; its length is
+            // <= MaxAcceptPrivateData (checked above) and rdma_accept copies it before returning.
             unsafe
             {
                 fixed (byte* data = privateData.Span)
@@ -75,6 +77,8 @@ internal sealed class CmConnectionRequest : IRdmaConnectionRequest
         TakeAnswer();
         try
         {
+            // Safe: `fixed` pins the private data (null if empty, length 0) only for the call; its length is
+            // <= MaxRejectPrivateData (checked above) and rdma_reject copies it before returning.
             unsafe
             {
                 fixed (byte* data = privateData.Span)

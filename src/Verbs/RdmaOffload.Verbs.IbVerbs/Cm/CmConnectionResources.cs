@@ -53,6 +53,8 @@ internal sealed class CmConnectionResources : IDisposable
             });
             var qpHandle = new CmQueuePairHandle(provider.Tracker, id, pd.Handle, cq.Handle);
             int rc;
+            // Safe: the id, PD and CQ pointers stay valid through `id`, `pd.Handle` and `cq.Handle`, which
+            // `qpHandle` holds references on; the shim only reads `attributes` during the call.
             unsafe
             {
                 // Safe: `attributes` is a local on this frame, alive for the whole call.

@@ -25,6 +25,8 @@ internal sealed partial class IbVerbsConnectionManager
         {
             int timeoutMs = (int)Math.Clamp(options.Timeout.TotalMilliseconds, 1, int.MaxValue);
             var (address, family) = CmAddress.ToNative(remoteEndPoint.Address);
+            // Safe: `fixed` pins the 16-byte `address` array for the call; the shim reads 4 or 16 bytes of it
+            // (per `family`) into its own sockaddr before returning.
             unsafe
             {
                 fixed (byte* raw = address)
@@ -40,6 +42,8 @@ internal sealed partial class IbVerbsConnectionManager
             await endpoint.ExpectAsync(CmEventType.RouteResolved, "route resolution", timeout.Token).ConfigureAwait(false);
 
             resources = CmConnectionResources.Create(Provider, endpoint.Id, options);
+            // Safe: `fixed` pins the private data (<= MaxConnectPrivateData bytes, checked above) only for
+            // the call; rdma_connect copies it into the connect request before returning.
             unsafe
             {
                 fixed (byte* data = privateData.Span)

@@ -64,6 +64,8 @@ internal sealed partial class IbVerbsConnectionManager : IConnectionManager, IRe
         try
         {
             var (address, family) = CmAddress.ToNative(localEndPoint.Address);
+            // Safe: `fixed` pins the 16-byte `address` array for the call; the shim reads 4 or 16 bytes of it
+            // (per `family`) into its own sockaddr before rdma_bind_addr.
             unsafe
             {
                 fixed (byte* raw = address)
@@ -159,6 +161,8 @@ internal sealed partial class IbVerbsConnectionManager : IConnectionManager, IRe
         }
     }
 
+    // Safe: `native` is not acknowledged until Copy returns; the shim copies at most 256 bytes into
+    // the 256-byte stack `buffer`, and the span over it is clamped to [0, 256].
     private static unsafe CmEvent Copy(nint native)
     {
         byte* buffer = stackalloc byte[256];

@@ -20,6 +20,8 @@ internal sealed class ProtectionDomainHandle(ResourceTracker tracker, ContextHan
 internal sealed class MemoryRegionHandle(ResourceTracker tracker, ProtectionDomainHandle pd, nint ownedMemory)
     : NativeObjectHandle(tracker, ResourceKind.MemoryRegion, pd)
 {
+    // Safe: the only pointer use frees `ownedMemory`, once (ReleaseHandle runs once) and only after
+    // ibv_dereg_mr succeeded, so the HCA can no longer reach it.
     protected override unsafe bool Destroy(nint pointer)
     {
         bool deregistered = Memory.DeregisterMr(pointer) == 0;
