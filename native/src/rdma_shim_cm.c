@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <rdma/rdma_cma.h>
 #include "rdma_shim.h"
+#include "rdma_shim_qp_attributes.h"
 
 int32_t RdmaShim_EventChannelFd(struct rdma_event_channel *channel)
 {
@@ -145,16 +146,7 @@ int32_t RdmaShim_CmResolveAddress(struct rdma_cm_id *id, const uint8_t *address,
 int32_t RdmaShim_CmCreateQp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_cq *send_cq, struct ibv_cq *recv_cq, const RdmaShimQpCreateAttributes *attributes)
 {
     struct ibv_qp_init_attr init;
-    memset(&init, 0, sizeof(init));
-    init.send_cq = send_cq;
-    init.recv_cq = recv_cq;
-    init.qp_type = IBV_QPT_RC;
-    init.sq_sig_all = attributes->SignalAllSends;
-    init.cap.max_send_wr = attributes->MaxSendWr;
-    init.cap.max_recv_wr = attributes->MaxRecvWr;
-    init.cap.max_send_sge = attributes->MaxSendSge;
-    init.cap.max_recv_sge = attributes->MaxRecvSge;
-    init.cap.max_inline_data = attributes->MaxInlineData;
+    RdmaShim_FillRcQpInitAttributes(&init, send_cq, recv_cq, attributes);
     return rdma_create_qp(id, pd, &init) == 0 ? 0 : -errno;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <infiniband/verbs.h>
 #include "rdma_shim.h"
+#include "rdma_shim_qp_attributes.h"
 
 /* ibv_post_* and ibv_req_notify_cq return a positive errno; normalise to negative like the rest. */
 static int32_t negative_errno(int rc)
@@ -104,16 +105,7 @@ int32_t RdmaShim_GetCqEvent(struct ibv_comp_channel *channel, struct ibv_cq **cq
 struct ibv_qp *RdmaShim_CreateRcQp(struct ibv_pd *pd, struct ibv_cq *send_cq, struct ibv_cq *recv_cq, const RdmaShimQpCreateAttributes *attributes, int32_t *error)
 {
     struct ibv_qp_init_attr init;
-    memset(&init, 0, sizeof(init));
-    init.send_cq = send_cq;
-    init.recv_cq = recv_cq;
-    init.qp_type = IBV_QPT_RC;
-    init.sq_sig_all = attributes->SignalAllSends;
-    init.cap.max_send_wr = attributes->MaxSendWr;
-    init.cap.max_recv_wr = attributes->MaxRecvWr;
-    init.cap.max_send_sge = attributes->MaxSendSge;
-    init.cap.max_recv_sge = attributes->MaxRecvSge;
-    init.cap.max_inline_data = attributes->MaxInlineData;
+    RdmaShim_FillRcQpInitAttributes(&init, send_cq, recv_cq, attributes);
     struct ibv_qp *qp = ibv_create_qp(pd, &init);
     *error = qp == NULL ? -errno : 0;
     return qp;
