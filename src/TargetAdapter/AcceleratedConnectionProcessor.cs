@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.Tcp;
 using RdmaOffload.Protocol.Auth;
+using RdmaOffload.TargetAdapter.Admin;
 using RdmaOffload.TargetAdapter.Connections;
 using RdmaOffload.TargetAdapter.Correlation;
 using RdmaOffload.TargetAdapter.Links;
@@ -93,6 +94,31 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
 
     /// <summary>Live accelerated connections (read on the dispatcher thread).</summary>
     public Task<int> GetConnectionCountAsync() => Dispatcher.InvokeAsync(() => _correlator.Count);
+
+    /// <summary>The correlator's entries with each connection's host and counters (read on the dispatcher thread).</summary>
+    public Task<IReadOnlyList<ConnectionSnapshot>> GetConnectionsAsync() => Dispatcher.InvokeAsync<IReadOnlyList<ConnectionSnapshot>>(() =>
+    {
+        var result = new List<ConnectionSnapshot>(_correlator.Count);
+        foreach (var (client, linkId, workQueue) in _correlator.Entries)
+        {
+            var link = _links.Find(l => l.Id == linkId);
+            if (link is null || !link.TryGetConnection(workQueue, out var connection))
+            {
+                continue;
+            }
+
+            result.Add(new ConnectionSnapshot(
+                new IPEndPoint(client.RemoteAddress.ToIPAddress(), client.RemotePort),
+                new IPEndPoint(client.LocalAddress.ToIPAddress(), client.LocalPort),
+                linkId, link.HostIdentity, workQueue, connection.TcpState.ToString(), connection.BytesIn, connection.BytesOut, connection.Age));
+        }
+
+        return result;
+    });
+
+    /// <summary>The live host links (read on the dispatcher thread).</summary>
+    public Task<IReadOnlyList<HostLinkSnapshot>> GetHostsAsync() => Dispatcher.InvokeAsync<IReadOnlyList<HostLinkSnapshot>>(() =>
+        [.. _links.Select(l => new HostLinkSnapshot(l.Id, l.HostIdentity, l.RemoteEndPoint, l.RegisteredPorts, l.ActiveConnections, l.ConnectionLimit, l.KeepaliveRoundTripMicros))]);
 
     /// <summary>Per live link, the round trip of its last answered keepalive ping (diagnostics and tests).</summary>
     internal Task<long?[]> GetKeepaliveRoundTripsAsync() => Dispatcher.InvokeAsync(() => _links.Select(l => l.KeepaliveRoundTripMicros).ToArray());

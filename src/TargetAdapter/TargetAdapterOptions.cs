@@ -1,3 +1,5 @@
+using RdmaOffload.TargetAdapter.Correlation;
+
 namespace RdmaOffload.TargetAdapter;
 
 /// <summary>The adapter's identity, secret and per-host limits.</summary>
@@ -12,8 +14,20 @@ public sealed class TargetAdapterOptions
     /// <summary>TCP ports the adapter serves; a host may register only these.</summary>
     public required IReadOnlyList<ushort> ServicePorts { get; init; }
 
-    /// <summary>Most client connections one host gets at once (also bounded by what the host registered).</summary>
+    /// <summary>
+    /// Staging slots per host link, so the most client connections one host can have at once, whatever the
+    /// admission mode; within it, the host's registered grant always applies too.
+    /// </summary>
     public int MaxConnectionsPerHost { get; init; } = 256;
+
+    /// <summary>Who decides how many connections a host gets.</summary>
+    public AdmissionMode Admission { get; init; } = AdmissionMode.TargetControlled;
+
+    /// <summary>
+    /// The adapter's cap on accelerated connections per host under <see cref="AdmissionMode.TargetControlled"/>
+    /// (default: <see cref="MaxConnectionsPerHost"/>). Ignored under <see cref="AdmissionMode.ServerPriority"/>.
+    /// </summary>
+    public int? TargetConnectionCap { get; init; }
 
     /// <summary>Receive buffers a host may keep posted per connection.</summary>
     public int MaxPostedBuffersPerConnection { get; init; } = 16;
@@ -45,6 +59,11 @@ public sealed class TargetAdapterOptions
         ArgumentNullException.ThrowIfNull(SharedSecret);
         ArgumentNullException.ThrowIfNull(ServicePorts);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnectionsPerHost, 1);
+        if (TargetConnectionCap is { } cap)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1, nameof(TargetConnectionCap));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(WriteStagingSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadStagingSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReadSize, 1024);

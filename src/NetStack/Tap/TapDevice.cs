@@ -7,7 +7,7 @@ namespace RdmaOffload.NetStack.Tap;
 /// carry a <see cref="VirtioNetHeader"/> before each Ethernet frame; checksum and TSO offloads are enabled so the
 /// kernel may hand us large (GRO) frames with partial checksums.
 /// </summary>
-public sealed class TapDevice : IDisposable
+public sealed partial class TapDevice : IDisposable
 {
     private readonly FileDescriptorHandle _fd;
 

@@ -66,6 +66,14 @@ internal sealed partial class ClientConnection : ITcpConnectionHandler
 
     public TcpFourTuple FourTuple => _tcp.FourTuple;
 
+    public long BytesIn => _bytesIn;
+
+    public long BytesOut => _bytesOut;
+
+    public TimeSpan Age => Stopwatch.GetElapsedTime(_startTimestamp);
+
+    public TcpState TcpState => _tcp.State;
+
     /// <summary>True once the TCP connection closed: nothing more is sent for it.</summary>
     public bool IsFinished { get; private set; }
 

@@ -13,6 +13,10 @@ internal sealed class Correlator
 
     public int Count => _byTuple.Count;
 
+    /// <summary>Every entry (for the admin listing).</summary>
+    public IEnumerable<(TcpFourTuple Client, int LinkId, uint WorkQueue)> Entries =>
+        _byTuple.Select(static e => (e.Key, e.Value.LinkId, e.Value.WorkQueue));
+
     /// <summary>Records a new accelerated connection; false if either side is already mapped.</summary>
     public bool TryAdd(TcpFourTuple client, int linkId, uint workQueue)
     {

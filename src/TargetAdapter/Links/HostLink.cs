@@ -63,6 +63,12 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
 
     public AcceleratedConnectionProcessor Processor => _processor;
 
+    /// <summary>Service ports the host registered.</summary>
+    public IReadOnlyList<ushort> RegisteredPorts => [.. _registeredLimits.Keys.Order()];
+
+    public bool TryGetConnection(uint workQueue, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClientConnection? connection) =>
+        _connections.TryGetValue(workQueue, out connection);
+
     public bool Serves(ushort port) => !_closed && _session.IsRegistered(port) && _freeSlots.Count > 0;
 
     public void Start() => _channel.Start(this);
@@ -153,15 +159,7 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
     private void OnRegistered(ushort port, uint hostLimit)
     {
         _registeredLimits[port] = hostLimit;
-        var limit = _processor.Options.MaxConnectionsPerHost;
-        foreach (var max in _registeredLimits.Values)
-        {
-            if (max != 0)
-            {
-                limit = Math.Min(limit, (int)Math.Min(max, int.MaxValue));
-            }
-        }
-
-        ConnectionLimit = limit;
+        var options = _processor.Options;
+        ConnectionLimit = AdmissionLimits.ConnectionLimit(options.Admission, options.MaxConnectionsPerHost, options.TargetConnectionCap ?? options.MaxConnectionsPerHost, _registeredLimits.Values);
     }
 }
