@@ -1,3 +1,4 @@
+using RdmaOffload.Testing;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;
 using RdmaOffload.NetStack.InteropTests.Servers;

@@ -1,3 +1,4 @@
+using RdmaOffload.Testing;
 using System.Text.Json.Nodes;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;

@@ -1,3 +1,4 @@
+using RdmaOffload.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

@@ -10,7 +10,10 @@ public sealed class ServiceOptionsTests
     [Test]
     public void A_complete_configuration_is_valid()
     {
-        var adapter = new AdapterServiceOptions { SharedSecretFile = "/etc/rdmaoffload/secret", ServicePorts = "80, 8080" };
+        var secret = Path.GetTempFileName();
+        File.WriteAllText(secret, "a secret of at least sixteen bytes\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var adapter = new AdapterServiceOptions { SharedSecretFile = secret, ServicePorts = "80, 8080" };
         var tap = new TapPortOptions { Address = "10.77.0.1/24" };
         var fabric = new FabricProviderOptions { Address = "192.0.2.1" };
         Assert.Multiple(() =>
@@ -21,6 +24,20 @@ public sealed class ServiceOptionsTests
             Assert.That(AdapterOptionsValidation.TryParsePorts(adapter.ServicePorts, out var ports, out _), Is.True);
             Assert.That(ports, Is.EqualTo(new ushort[] { 80, 8080 }));
         });
+        File.Delete(secret);
+    }
+
+    [Test]
+    public void A_short_or_missing_secret_file_is_a_configuration_error()
+    {
+        var secret = Path.GetTempFileName();
+        File.WriteAllText(secret, "too short\n");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var shortResult = _validation.Validate(null, new AdapterServiceOptions { SharedSecretFile = secret, ServicePorts = "80" });
+        File.Delete(secret);
+        var missing = _validation.Validate(null, new AdapterServiceOptions { SharedSecretFile = secret, ServicePorts = "80" });
+        Assert.That(string.Join("\n", shortResult.Failures!), Does.Contain("at least 16 are needed"));
+        Assert.That(string.Join("\n", missing.Failures!), Does.Contain("does not exist"));
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
 using RdmaOffload.NetStack.Wire;
+using RdmaOffload.Protocol.Auth;
 using RdmaOffload.TargetAdapter.Correlation;
 using RdmaOffload.Verbs.Providers;
 
@@ -22,6 +23,17 @@ internal sealed class AdapterOptionsValidation :
         if (string.IsNullOrWhiteSpace(options.SharedSecretFile))
         {
             errors.Add("Adapter:SharedSecretFile is required (a file of at least 16 bytes, mode 600).");
+        }
+        else
+        {
+            try
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(SharedSecretFile.Load(options.SharedSecretFile));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"Adapter:SharedSecretFile: {e.Message}");
+            }
         }
 
         if (!TryParsePorts(options.ServicePorts, out _, out var portError))

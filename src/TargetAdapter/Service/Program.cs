@@ -36,15 +36,17 @@ internal static class Program
         });
         builder.Services.AddTargetAdapterService(builder.Configuration);
         using var host = builder.Build();
+        var problems = ConfigurationProblems(host.Services);
+        if (problems.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("configuration error:\n  " + string.Join("\n  ", problems)).ConfigureAwait(false);
+            return 2;
+        }
+
         try
         {
             await host.RunAsync().ConfigureAwait(false);
             return 0;
-        }
-        catch (OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync("configuration error:\n  " + string.Join("\n  ", e.Failures)).ConfigureAwait(false);
-            return 2;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or ArgumentException or Verbs.RdmaException)
         {
@@ -66,6 +68,29 @@ internal static class Program
         services.AddSingleton<IValidateOptions<FabricProviderOptions>>(sp => sp.GetRequiredService<AdapterOptionsValidation>());
         services.AddHostedService<TargetAdapterService>();
         return services;
+    }
+
+    /// <summary>Every validation failure of every section, so an operator fixes them all in one go.</summary>
+    private static List<string> ConfigurationProblems(IServiceProvider services)
+    {
+        var problems = new List<string>();
+        Collect<AdapterServiceOptions>(services, problems);
+        Collect<TapPortOptions>(services, problems);
+        Collect<FabricProviderOptions>(services, problems);
+        return problems;
+    }
+
+    private static void Collect<T>(IServiceProvider services, List<string> problems)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            problems.AddRange(e.Failures);
+        }
     }
 
     private static async Task<int> AdminClientAsync(string[] args)

@@ -1,3 +1,4 @@
+using RdmaOffload.Testing;
 using RdmaOffload.NetStack.Tap;
 using RdmaOffload.NetStack.Wire;
 

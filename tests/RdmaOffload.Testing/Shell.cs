@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RdmaOffload.NetStack.InteropTests.Infrastructure;
+namespace RdmaOffload.Testing;
 
 /// <summary>Runs external tools with a timeout and captures their output.</summary>
 public static class Shell
@@ -74,13 +74,13 @@ public static class Shell
     {
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
         {
-            Assert.Fail("NetStack interop tests need root (network namespaces, TAP devices). Run as root.");
+            Assert.Fail("These tests need root (network namespaces, TAP devices). Run as root.");
         }
 
         var missing = tools.Where(t => Which(t) is null).ToList();
         if (missing.Count > 0)
         {
-            Assert.Fail($"NetStack interop tests need these tools: {string.Join(", ", missing)}. Install them with scripts/install-deps netns.");
+            Assert.Fail($"These tests need these tools: {string.Join(", ", missing)}. Install them with scripts/install-deps netns.");
         }
 
         if (!File.Exists("/dev/net/tun"))

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using RdmaOffload.HostAgent;
+using RdmaOffload.Testing;
+using RdmaOffload.Verbs;
+using RdmaOffload.Verbs.Providers;
+
+namespace RdmaOffload.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// One accelerated deployment made by a test: a client network namespace; the adapter service process with its TAP
+/// inside that namespace (adapter 10.77.N.1, clients 10.77.N.2) and its fabric side on 127.3.N.1 (managed-roce);
+/// hosts linked to it from 127.3.N.10+ (in this process or as sample processes). Everything is removed on dispose.
+/// </summary>
+internal sealed class AcceleratedTestbed : IAsyncDisposable
+{
+    public const ushort HttpPort = 80;
+    public const ushort TransferPort = 9000;
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private static int s_worlds;
+    private readonly List<IFabricProvider> _providers = [];
+    private readonly List<IConnectionManager> _managers = [];
+    private readonly List<AcceleratedListener> _hosts = [];
+    private readonly string _directory;
+    private int _hostCount;
+
+    private AcceleratedTestbed(int world, NetworkNamespace clients, string directory)
+    {
+        World = world;
+        Clients = clients;
+        _directory = directory;
+        SecretFile = Path.Combine(directory, "secret");
+        AdminSocket = Path.Combine(directory, "admin.sock");
+        File.WriteAllBytes(SecretFile, Encoding.ASCII.GetBytes("end-to-end secret, 32 bytes long"));
+        File.SetUnixFileMode(SecretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    public int World { get; }
+
+    public NetworkNamespace Clients { get; }
+
+    public ServiceProcess Adapter { get; private set; } = null!;
+
+    public string SecretFile { get; }
+
+    public string AdminSocket { get; }
+
+    public IPAddress AdapterFabricAddress => new([127, 3, (byte)World, 1]);
+
+    public IPEndPoint LinkEndPoint => new(AdapterFabricAddress, 18515);
+
+    public IPAddress ServiceAddress => new([10, 77, (byte)World, 1]);
+
+    public IPEndPoint Service(ushort port) => new(ServiceAddress, port);
+
+    /// <summary>Starts the adapter serving <paramref name="ports"/>; <paramref name="adapterSettings"/> are extra --Key=Value.</summary>
+    public static async Task<AcceleratedTestbed> StartAsync(ushort[]? ports = null, params string[] adapterSettings)
+    {
+        var world = Interlocked.Increment(ref s_worlds) % 250 + 1;
+        var directory = Directory.CreateTempSubdirectory("rdo-e2e-").FullName;
+        var clients = new NetworkNamespace("rdoe");
+        var testbed = new AcceleratedTestbed(world, clients, directory);
+        try
+        {
+            testbed.Adapter = ServiceProcess.Start("adapter", Executables.Adapter, [
+                "--Adapter:Identity=adapter-e2e",
+                $"--Adapter:SharedSecretFile={testbed.SecretFile}",
+                $"--Adapter:ServicePorts={string.Join(',', ports ?? [HttpPort, TransferPort])}",
+                "--Adapter:MaxConnectionsPerHost=640",
+                $"--Tap:Namespace={clients.Name}",
+                $"--Tap:Address={testbed.ServiceAddress}/24",
+                $"--Fabric:Address={testbed.AdapterFabricAddress}",
+                $"--Admin:Socket={testbed.AdminSocket}",
+                "--Logging:LogLevel:Default=Information",
+                .. adapterSettings]);
+            await testbed.Adapter.WaitForLineAsync("Adapter ready", StartTimeout);
+            clients.Run("ip", "addr", "add", $"10.77.{world}.2/24", "dev", "rdo0").EnsureSuccess("client address");
+            return testbed;
+        }
+        catch
+        {
+            await testbed.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Links a host in this process (managed-roce on its own loopback address).</summary>
+    public async Task<AcceleratedListener> ConnectHostAsync(string identity, ushort port = TransferPort, int maxConnections = 600)
+    {
+        var provider = FabricProviderFactory.Create(new FabricProviderOptions { Address = NextHostAddress().ToString() });
+        _providers.Add(provider);
+        var manager = provider.CreateConnectionManager();
+        _managers.Add(manager);
+        var host = await AcceleratedListener.ConnectAsync(manager, new HostAgentOptions
+        {
+            AdapterEndPoint = LinkEndPoint,
+            SharedSecret = File.ReadAllBytes(SecretFile),
+            HostIdentity = identity,
+            ServicePort = port,
+            MaxConnections = maxConnections,
+        }, NullLogger.Instance).WaitAsync(StartTimeout);
+        _hosts.Add(host);
+        return host;
+    }
+
+    /// <summary>The command-line settings a sample host process needs to link to this adapter.</summary>
+    public string[] HostSettings(string identity, ushort port) =>
+    [
+        $"--RdmaOffload:Adapter={LinkEndPoint}",
+        $"--RdmaOffload:SharedSecretFile={SecretFile}",
+        $"--RdmaOffload:HostIdentity={identity}",
+        $"--RdmaOffload:ServicePort={port}",
+        $"--Fabric:Address={NextHostAddress()}",
+    ];
+
+    /// <summary>Runs an admin command against the adapter (through its own command-line client).</summary>
+    public async Task<string> AdminAsync(string command)
+    {
+        var result = await Shell.RunAsync("dotnet", [Executables.Adapter, "admin", command, "--socket", AdminSocket], TimeSpan.FromSeconds(30));
+        return result.EnsureSuccess($"admin {command}").StandardOutput;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        if (Adapter is not null)
+        {
+            await Adapter.DisposeAsync();
+        }
+
+        foreach (var manager in _managers)
+        {
+            manager.Dispose();
+        }
+
+        foreach (var provider in _providers)
+        {
+            provider.Dispose();
+        }
+
+        Clients.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private IPAddress NextHostAddress() => new([127, 3, (byte)World, (byte)(10 + Interlocked.Increment(ref _hostCount))]);
+}
