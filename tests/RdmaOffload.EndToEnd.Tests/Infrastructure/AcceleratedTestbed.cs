@@ -87,22 +87,28 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
     }
 
     /// <summary>Links a host in this process (managed-roce on its own loopback address).</summary>
-    public async Task<AcceleratedListener> ConnectHostAsync(string identity, ushort port = TransferPort, int maxConnections = 600)
+    public async Task<AcceleratedListener> ConnectHostAsync(string identity, ushort port = TransferPort, int maxConnections = 600, byte[]? secret = null)
     {
-        var provider = FabricProviderFactory.Create(new FabricProviderOptions { Address = NextHostAddress().ToString() });
-        _providers.Add(provider);
-        var manager = provider.CreateConnectionManager();
-        _managers.Add(manager);
-        var host = await AcceleratedListener.ConnectAsync(manager, new HostAgentOptions
+        var host = await AcceleratedListener.ConnectAsync(CreateHostConnectionManager(), new HostAgentOptions
         {
             AdapterEndPoint = LinkEndPoint,
-            SharedSecret = File.ReadAllBytes(SecretFile),
+            SharedSecret = secret ?? File.ReadAllBytes(SecretFile),
             HostIdentity = identity,
             ServicePort = port,
             MaxConnections = maxConnections,
         }, NullLogger.Instance).WaitAsync(StartTimeout);
         _hosts.Add(host);
         return host;
+    }
+
+    /// <summary>A connection manager on a fresh host address (for hosts the test scripts itself).</summary>
+    public IConnectionManager CreateHostConnectionManager()
+    {
+        var provider = FabricProviderFactory.Create(new FabricProviderOptions { Address = NextHostAddress().ToString() });
+        _providers.Add(provider);
+        var manager = provider.CreateConnectionManager();
+        _managers.Add(manager);
+        return manager;
     }
 
     /// <summary>The command-line settings a sample host process needs to link to this adapter.</summary>
