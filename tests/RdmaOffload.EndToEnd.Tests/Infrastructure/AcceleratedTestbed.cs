@@ -10,8 +10,9 @@ namespace RdmaOffload.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// One accelerated deployment made by a test: a client network namespace; the adapter service process with its TAP
-/// inside that namespace (adapter 10.77.N.1, clients 10.77.N.2) and its fabric side on 127.3.N.1 (managed-roce);
-/// hosts linked to it from 127.3.N.10+ (in this process or as sample processes). Everything is removed on dispose.
+/// inside that namespace (adapter 10.77.N.1, clients 10.77.N.2) and its fabric side on 127.3.N.1 (managed-roce;
+/// see <see cref="FabricUnderTest"/> for ibverbs); hosts linked to it from 127.3.N.10+ (in this process or as sample
+/// processes). Everything is removed on dispose.
 /// </summary>
 internal sealed class AcceleratedTestbed : IAsyncDisposable
 {
@@ -47,9 +48,9 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
 
     public string AdminSocket { get; }
 
-    public IPAddress AdapterFabricAddress => new([127, 3, (byte)World, 1]);
+    public IPAddress AdapterFabricAddress => FabricUnderTest.AdapterAddress(World);
 
-    public IPEndPoint LinkEndPoint => new(AdapterFabricAddress, 18515);
+    public IPEndPoint LinkEndPoint => new(AdapterFabricAddress, FabricUnderTest.LinkPort(World));
 
     public IPAddress ServiceAddress => new([10, 77, (byte)World, 1]);
 
@@ -71,7 +72,9 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
                 "--Adapter:MaxConnectionsPerHost=640",
                 $"--Tap:Namespace={clients.Name}",
                 $"--Tap:Address={testbed.ServiceAddress}/24",
+                $"--Fabric:Provider={FabricUnderTest.Provider}",
                 $"--Fabric:Address={testbed.AdapterFabricAddress}",
+                $"--Adapter:LinkPort={testbed.LinkEndPoint.Port}",
                 $"--Admin:Socket={testbed.AdminSocket}",
                 "--Logging:LogLevel:Default=Information",
                 .. adapterSettings]);
@@ -104,7 +107,7 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
     /// <summary>A connection manager on a fresh host address (for hosts the test scripts itself).</summary>
     public IConnectionManager CreateHostConnectionManager()
     {
-        var provider = FabricProviderFactory.Create(new FabricProviderOptions { Address = NextHostAddress().ToString() });
+        var provider = FabricProviderFactory.Create(new FabricProviderOptions { Provider = FabricUnderTest.Provider, Address = NextHostAddress().ToString() });
         _providers.Add(provider);
         var manager = provider.CreateConnectionManager();
         _managers.Add(manager);
@@ -118,6 +121,7 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         $"--RdmaOffload:SharedSecretFile={SecretFile}",
         $"--RdmaOffload:HostIdentity={identity}",
         $"--RdmaOffload:ServicePort={port}",
+        $"--Fabric:Provider={FabricUnderTest.Provider}",
         $"--Fabric:Address={NextHostAddress()}",
     ];
 
@@ -154,5 +158,5 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private IPAddress NextHostAddress() => new([127, 3, (byte)World, (byte)(10 + Interlocked.Increment(ref _hostCount))]);
+    private IPAddress NextHostAddress() => FabricUnderTest.HostAddress(World, Interlocked.Increment(ref _hostCount));
 }
