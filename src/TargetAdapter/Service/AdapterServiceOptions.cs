@@ -28,7 +28,7 @@ public sealed class AdapterServiceOptions
     public int? TargetConnectionCap { get; set; }
 
     /// <summary>Silence from a host after which the adapter pings it.</summary>
-    public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long a ping may go unanswered before the host's connections are reset.</summary>
     public TimeSpan KeepaliveTimeout { get; set; } = TimeSpan.FromSeconds(1);

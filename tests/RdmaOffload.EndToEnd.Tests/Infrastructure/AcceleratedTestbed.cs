@@ -77,6 +77,7 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
                 $"--Adapter:LinkPort={testbed.LinkEndPoint.Port}",
                 $"--Admin:Socket={testbed.AdminSocket}",
                 "--Logging:LogLevel:Default=Information",
+                .. FabricUnderTest.AdapterSettings,
                 .. adapterSettings]);
             await testbed.Adapter.WaitForLineAsync("Adapter ready", StartTimeout);
             clients.Run("ip", "addr", "add", $"10.77.{world}.2/24", "dev", "rdo0").EnsureSuccess("client address");

@@ -23,6 +23,12 @@ internal static class FabricUnderTest
     /// <summary>Scales the load tests down where the fabric is emulated (the VM): RDMAOFFLOAD_E2E_SCALE, default 1.</summary>
     public static double LoadScale => double.TryParse(Environment.GetEnvironmentVariable("RDMAOFFLOAD_E2E_SCALE"), System.Globalization.CultureInfo.InvariantCulture, out var scale) ? scale : 1.0;
 
+    /// <summary>
+    /// Adapter settings for the fabric: on an emulated CPU (scale below 1) a host may take seconds to answer a
+    /// keepalive ping, so the adapter is given 10 s before it declares a host dead.
+    /// </summary>
+    public static string[] AdapterSettings => LoadScale < 1 ? ["--Adapter:KeepaliveInterval=00:00:02", "--Adapter:KeepaliveTimeout=00:00:10"] : [];
+
     private static IPAddress DeviceAddress =>
         IPAddress.TryParse(Environment.GetEnvironmentVariable("RDMAOFFLOAD_IP"), out var address)
             ? address
