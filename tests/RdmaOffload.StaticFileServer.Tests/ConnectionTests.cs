@@ -144,6 +144,18 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public async Task Large_file_with_connection_close_is_sent_whole_then_closed()
+    {
+        var content = RandomNumberGenerator.GetBytes(1024 * 1024);
+        _root.Write("big.bin", content);
+        await using var server = new PipeHarness(_root.Root);
+        var response = await server.ExchangeAsync("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.That(SHA256.HashData(response.Body), Is.EqualTo(SHA256.HashData(content)));
+        Assert.That(await server.ServerClosedAsync(), Is.True);
+        Assert.That(await server.Running.WaitAsync(PipeHarness.Timeout), Is.EqualTo(HttpConnectionEnd.Graceful));
+    }
+
+    [Test]
     public async Task Empty_file_is_200_with_zero_length_and_any_range_is_416()
     {
         await using var server = new PipeHarness(_root.Root);

@@ -122,12 +122,7 @@ internal sealed partial class HttpConnection
             offset += read;
             remaining -= read;
             var outcome = await FlushAsync(timer).ConfigureAwait(false);
-            if (outcome != ResponseOutcome.KeepAlive && remaining > 0)
-            {
-                return ResponseOutcome.Abort;
-            }
-
-            if (remaining == 0)
+            if (outcome == ResponseOutcome.Abort || remaining == 0)
             {
                 return outcome;
             }

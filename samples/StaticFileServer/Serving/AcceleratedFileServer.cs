@@ -110,6 +110,14 @@ internal sealed class AcceleratedFileServer(
             connection.Abort();
         }
 
-        await connection.DisposeAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        try
+        {
+            await connection.DisposeAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // An aborted or reset connection reports its cause here; it is finished either way.
+            StaticFileServerLog.ConnectionFailed(logger, e.Message);
+        }
     }
 }
