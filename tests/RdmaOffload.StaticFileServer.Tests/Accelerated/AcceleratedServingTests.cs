@@ -70,7 +70,34 @@ public sealed class AcceleratedServingTests
         await running.WaitAsync(AdapterWorld.Timeout);
     }
 
+    [Test]
+    public async Task Server_started_before_the_adapter_keeps_re_linking_with_backoff_until_it_appears()
+    {
+        var adapterEndPoint = AdapterWorld.FreshUnusedEndPoint();
+        using var stop = new CancellationTokenSource();
+        var (server, running) = StartServer(adapterEndPoint, stop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.That(server.Links, Is.Zero);
+        Assert.That(running.IsCompleted, Is.False, "failed attempts do not end the server");
+
+        await using var world = await AdapterWorld.StartAsync(adapterEndPoint);
+        await server.FirstLinked.WaitAsync(AdapterWorld.Timeout);
+        var response = Split(await world.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: files\r\nConnection: close\r\n\r\n"));
+        Assert.That(Encoding.ASCII.GetString(response.Body), Is.EqualTo("hello, world\n"));
+        Assert.That(server.Links, Is.EqualTo(1));
+
+        await stop.CancelAsync();
+        await running.WaitAsync(AdapterWorld.Timeout);
+    }
+
     private async Task<(AcceleratedFileServer Server, Task Running)> StartServerAsync(AdapterWorld world, CancellationToken stopping)
+    {
+        var started = StartServer(world.Adapter.LinkEndPoint, stopping);
+        await started.Server.FirstLinked.WaitAsync(AdapterWorld.Timeout, CancellationToken.None);
+        return started;
+    }
+
+    private (AcceleratedFileServer Server, Task Running) StartServer(System.Net.IPEndPoint adapterEndPoint, CancellationToken stopping)
     {
         var address = AdapterWorld.FreshAddress();
         var provider = FabricProviderFactory.Create(new FabricProviderOptions
@@ -82,7 +109,7 @@ public sealed class AcceleratedServingTests
         });
         var agent = new HostAgentOptions
         {
-            AdapterEndPoint = world.Adapter.LinkEndPoint,
+            AdapterEndPoint = adapterEndPoint,
             SharedSecret = AdapterWorld.Secret,
             HostIdentity = "files-1",
             ServicePort = AdapterWorld.ServicePort,
@@ -99,7 +126,6 @@ public sealed class AcceleratedServingTests
                 provider.Dispose();
             }
         }, CancellationToken.None);
-        await server.FirstLinked.WaitAsync(AdapterWorld.Timeout, CancellationToken.None);
         return (server, running);
     }
 

@@ -29,18 +29,27 @@ internal sealed class AdapterWorld : IAsyncDisposable
 
     public AcceleratedConnectionProcessor Adapter { get; private set; } = null!;
 
-    public static async Task<AdapterWorld> StartAsync()
+    /// <summary>Starts an adapter listening for links on <paramref name="linkEndPoint"/> (default: a fresh address, any port).</summary>
+    public static async Task<AdapterWorld> StartAsync(IPEndPoint? linkEndPoint = null)
     {
         var options = new TargetAdapterOptions { AdapterIdentity = "adapter-1", SharedSecret = Secret, ServicePorts = [ServicePort] };
         var world = new AdapterWorld(new InMemoryLink(options.WriteStagingSize));
-        var address = FreshAddress();
+        var address = linkEndPoint?.Address ?? FreshAddress();
         world._provider = new ManagedRoceProvider(new ManagedRoceOptions
         {
             Devices = [new ManagedRoceDeviceOptions { Name = $"mroce-{address}", BindAddress = address, Port = 0 }],
         });
         world._manager = world._provider.CreateConnectionManager();
-        world.Adapter = await AcceleratedConnectionProcessor.StartAsync(world.Link, world._manager, new IPEndPoint(address, 0), options, new ProgressLogger("adapter"));
+        world.Adapter = await AcceleratedConnectionProcessor.StartAsync(world.Link, world._manager, new IPEndPoint(address, linkEndPoint?.Port ?? 0), options, new ProgressLogger("adapter"));
         return world;
+    }
+
+    /// <summary>A fresh loopback address and a TCP port free on it (nothing listens there yet).</summary>
+    public static IPEndPoint FreshUnusedEndPoint()
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(FreshAddress(), 0));
+        return (IPEndPoint)probe.LocalEndPoint!;
     }
 
     public static IPAddress FreshAddress()
