@@ -17,11 +17,13 @@ public sealed class AcceleratedServingTests
 {
     private TestRoot _root = null!;
     private byte[] _file = [];
+    private CapturingLogger _log = null!;
 
     [SetUp]
     public void SetUp()
     {
         _root = new TestRoot();
+        _log = new CapturingLogger("files-1");
         _file = RandomNumberGenerator.GetBytes(1024 * 1024);
         _root.Write("mib.bin", _file);
     }
@@ -43,6 +45,8 @@ public sealed class AcceleratedServingTests
         Assert.That(SHA256.HashData(response.Body), Is.EqualTo(SHA256.HashData(_file)));
         Assert.That(world.Link.Failure, Is.Null);
         Assert.That(server.Links, Is.EqualTo(1));
+        var root = new FileResolver(_root.Root).Root;
+        Assert.That(_log.Lines, Does.Contain($"serving {root} on service port 80 through adapter {world.Adapter.LinkEndPoint} as files-1"), "the start line scripts wait for");
 
         await stop.CancelAsync();
         await running.WaitAsync(AdapterWorld.Timeout);
@@ -114,7 +118,7 @@ public sealed class AcceleratedServingTests
             HostIdentity = "files-1",
             ServicePort = AdapterWorld.ServicePort,
         };
-        var server = new AcceleratedFileServer(provider, agent, TimeSpan.FromSeconds(1), new FileResolver(_root.Root), new HttpLimits(), new ProgressLogger("files-1"));
+        var server = new AcceleratedFileServer(provider, agent, TimeSpan.FromSeconds(1), new FileResolver(_root.Root), new HttpLimits(), _log);
         var running = Task.Run(async () =>
         {
             try

@@ -111,24 +111,41 @@ public sealed class CurlTests
     [Test]
     public async Task Invalid_configuration_exits_non_zero_naming_every_problem()
     {
+        var (exit, text) = await RunCapturingErrorsAsync("--StaticFiles:Root=/no/such/dir", "--RdmaOffload:Adapter=not-an-endpoint", "--Fabric:Provider=magic");
+        Assert.That(exit, Is.EqualTo(StaticFileServerApp.ConfigurationError));
+        Assert.That(text, Does.Contain("StaticFiles:Root '/no/such/dir' is not an existing directory."));
+        Assert.That(text, Does.Contain("RdmaOffload:Adapter 'not-an-endpoint' is not an address:port."));
+        Assert.That(text, Does.Contain("RdmaOffload:SharedSecretFile is required"));
+        Assert.That(text, Does.Contain("Fabric:Provider 'magic' is unknown"));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Shared_secret_readable_by_others_is_a_configuration_error()
+    {
+        var secret = Path.Combine(_root.Base, "secret.key");
+        await File.WriteAllTextAsync(secret, "a shared secret of 32 bytes.....");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var (exit, text) = await RunCapturingErrorsAsync(
+            $"--StaticFiles:Root={_root.Root}", "--RdmaOffload:Adapter=127.0.0.1:18515", $"--RdmaOffload:SharedSecretFile={secret}",
+            "--RdmaOffload:HostIdentity=web-1", "--Fabric:Address=127.0.0.1");
+        Assert.That(exit, Is.EqualTo(StaticFileServerApp.ConfigurationError));
+        Assert.That(text, Does.Contain("chmod 600"));
+    }
+
+    private static async Task<(int ExitCode, string Errors)> RunCapturingErrorsAsync(params string[] args)
+    {
         var error = new StringWriter();
         var original = Console.Error;
         Console.SetError(error);
-        int exit;
         try
         {
-            exit = await StaticFileServerApp.RunAsync(["--StaticFiles:Root=/no/such/dir", "--RdmaOffload:Adapter=not-an-endpoint", "--Fabric:Provider=magic"]);
+            var exit = await StaticFileServerApp.RunAsync(args).WaitAsync(TimeSpan.FromSeconds(30));
+            return (exit, error.ToString());
         }
         finally
         {
             Console.SetError(original);
         }
-
-        Assert.That(exit, Is.EqualTo(StaticFileServerApp.ConfigurationError));
-        var text = error.ToString();
-        Assert.That(text, Does.Contain("StaticFiles:Root '/no/such/dir' is not an existing directory."));
-        Assert.That(text, Does.Contain("RdmaOffload:Adapter 'not-an-endpoint' is not an address:port."));
-        Assert.That(text, Does.Contain("RdmaOffload:SharedSecretFile is required"));
-        Assert.That(text, Does.Contain("Fabric:Provider 'magic' is unknown"));
     }
 }
