@@ -92,6 +92,17 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public async Task Stopping_between_requests_closes_gracefully()
+    {
+        using var stopping = new CancellationTokenSource();
+        await using var server = new PipeHarness(_root.Root, stopping: stopping.Token);
+        Assert.That((await server.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")).StatusCode, Is.EqualTo(200));
+        await stopping.CancelAsync();
+        Assert.That(await server.ServerClosedAsync(), Is.True);
+        Assert.That(await server.Running.WaitAsync(PipeHarness.Timeout), Is.EqualTo(HttpConnectionEnd.Graceful));
+    }
+
+    [Test]
     public async Task Idle_keep_alive_connection_is_closed_after_the_idle_timeout()
     {
         await using var server = new PipeHarness(_root.Root, new HttpLimits { IdleTimeout = TimeSpan.FromMilliseconds(300) });

@@ -13,10 +13,10 @@ internal sealed class PipeHarness : IAsyncDisposable
     private readonly Pipe _toServer = new();
     private readonly Pipe _fromServer = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024));
 
-    public PipeHarness(string root, HttpLimits? limits = null)
+    public PipeHarness(string root, HttpLimits? limits = null, CancellationToken stopping = default)
     {
         var transport = new DuplexPipe(_toServer.Reader, _fromServer.Writer);
-        Running = Task.Run(() => new HttpConnection(transport, new FileResolver(root), limits ?? new HttpLimits(), NullLogger.Instance).RunAsync(CancellationToken.None));
+        Running = Task.Run(() => new HttpConnection(transport, new FileResolver(root), limits ?? new HttpLimits(), NullLogger.Instance).RunAsync(stopping));
     }
 
     public Task<HttpConnectionEnd> Running { get; }

@@ -82,11 +82,11 @@ internal sealed partial class HttpConnection
             {
                 result = await input.ReadAsync(timer.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                if (!waitingForHead)
+                if (!waitingForHead || stopping.IsCancellationRequested)
                 {
-                    return HttpConnectionEnd.Graceful;
+                    return HttpConnectionEnd.Graceful; // idle, or shutting down between requests: FIN, not RST
                 }
 
                 StaticFileServerLog.HeadersTimedOut(_logger);

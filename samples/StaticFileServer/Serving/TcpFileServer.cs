@@ -79,8 +79,9 @@ internal sealed class TcpFileServer : IDisposable
             var end = HttpConnectionEnd.Aborted;
             await using (var stream = new NetworkStream(socket, ownsSocket: false))
             {
+                // Zero-byte reads: an idle keep-alive connection holds no receive buffer while it waits.
                 var pipe = new StreamDuplexPipe(
-                    PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)),
+                    PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true)),
                     PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: _limits.ChunkSize, leaveOpen: true)));
                 try
                 {
