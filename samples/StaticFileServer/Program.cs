@@ -1,0 +1,3 @@
+using RdmaOffload.Samples.StaticFileServer.Serving;
+
+return await StaticFileServerApp.RunAsync(args).ConfigureAwait(false);
