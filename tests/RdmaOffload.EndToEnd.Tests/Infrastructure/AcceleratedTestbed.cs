@@ -24,7 +24,9 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
     private readonly List<IFabricProvider> _providers = [];
     private readonly List<IConnectionManager> _managers = [];
     private readonly List<AcceleratedListener> _hosts = [];
+    private readonly List<ServiceProcess> _processes = [];
     private readonly string _directory;
+    private string[] _adapterArguments = [];
     private int _hostCount;
 
     private AcceleratedTestbed(int world, NetworkNamespace clients, string directory)
@@ -65,7 +67,7 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         var testbed = new AcceleratedTestbed(world, clients, directory);
         try
         {
-            testbed.Adapter = ServiceProcess.Start("adapter", Executables.Adapter, [
+            testbed._adapterArguments = [
                 "--Adapter:Identity=adapter-e2e",
                 $"--Adapter:SharedSecretFile={testbed.SecretFile}",
                 $"--Adapter:ServicePorts={string.Join(',', ports ?? [HttpPort, TransferPort])}",
@@ -78,9 +80,9 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
                 $"--Admin:Socket={testbed.AdminSocket}",
                 "--Logging:LogLevel:Default=Information",
                 .. FabricUnderTest.AdapterSettings,
-                .. adapterSettings]);
-            await testbed.Adapter.WaitForLineAsync("Adapter ready", StartTimeout);
-            clients.Run("ip", "addr", "add", $"10.77.{world}.2/24", "dev", "rdo0").EnsureSuccess("client address");
+                .. adapterSettings,
+            ];
+            await testbed.StartAdapterAsync();
             return testbed;
         }
         catch
@@ -126,6 +128,25 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         $"--Fabric:Address={NextHostAddress()}",
     ];
 
+    /// <summary>Starts the static file sample as a host process serving <paramref name="root"/> on port 80, once linked.</summary>
+    public async Task<ServiceProcess> StartStaticHostAsync(string identity, string root)
+    {
+        var host = ServiceProcess.Start(identity, Executables.StaticFileServer, [
+            $"--StaticFiles:Root={root}",
+            "--RdmaOffload:MaxRelinkDelay=00:00:00.500",
+            .. HostSettings(identity, HttpPort)]);
+        _processes.Add(host);
+        await host.WaitForLineAsync("serving .* through adapter", StartTimeout);
+        return host;
+    }
+
+    /// <summary>Stops the adapter process (SIGTERM) and starts a new one with the same settings, as an operator's restart.</summary>
+    public async Task RestartAdapterAsync()
+    {
+        await Adapter.DisposeAsync();
+        await StartAdapterAsync();
+    }
+
     /// <summary>Runs an admin command against the adapter (through its own command-line client).</summary>
     public async Task<string> AdminAsync(string command)
     {
@@ -138,6 +159,11 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         foreach (var host in _hosts)
         {
             await host.DisposeAsync();
+        }
+
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
         }
 
         if (Adapter is not null)
@@ -157,6 +183,14 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
 
         Clients.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Starts the adapter process; once its TAP is up in the client namespace, that side gets the client address.</summary>
+    private async Task StartAdapterAsync()
+    {
+        Adapter = ServiceProcess.Start("adapter", Executables.Adapter, _adapterArguments);
+        await Adapter.WaitForLineAsync("Adapter ready", StartTimeout);
+        Clients.Run("ip", "addr", "replace", $"10.77.{World}.2/24", "dev", "rdo0").EnsureSuccess("client address");
     }
 
     private IPAddress NextHostAddress() => FabricUnderTest.HostAddress(World, Interlocked.Increment(ref _hostCount));
