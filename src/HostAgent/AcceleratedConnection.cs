@@ -52,6 +52,9 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     /// <inheritdoc />
     public PipeWriter Output => _outputWriter;
 
+    /// <summary>The registered pool this connection's output writes into (its link's).</summary>
+    public Memory.RegisteredMemoryPool MemoryPool => _link.MemoryPool;
+
     /// <summary>Completes when the connection is finished both ways or reset.</summary>
     public Task Closed => _closed.Task;
 
