@@ -85,6 +85,37 @@ public sealed class SampleAppTests
 
         client.Finish();
         Assert.That(await client.Closed.WaitAsync(AdapterUnderTest.Timeout), Is.EqualTo(NetStack.Tcp.TcpCloseReason.Graceful));
+        var deadline = DateTime.UtcNow + AdapterUnderTest.Timeout;
+        while (sample.Link.MemoryPool.RentedBlocks > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.That(sample.Link.MemoryPool.RentedBlocks, Is.Zero, "every registered block Kestrel wrote into went back to the pool");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(sample.Link.MemoryPool.LeakedBlocks, Is.Zero, "no block was collected instead of returned");
+    }
+
+    [Test]
+    public async Task After_an_adapter_restart_the_app_is_linked_again_and_serves()
+    {
+        await using var sample = await SampleAppUnderTest.StartAsync(null, "--RdmaOffload:ReconnectInitialDelay=00:00:00.050", "--RdmaOffload:ReconnectMaxDelay=00:00:00.500");
+        Assert.That((await (await sample.ConnectAsync()).GetAsync("/health")).Text, Is.EqualTo("ok"));
+        var firstLink = sample.Supervisor.Linked.Result;
+
+        await sample.RestartAdapterAsync(TimeSpan.FromMilliseconds(300));
+
+        var deadline = DateTime.UtcNow + AdapterUnderTest.Timeout;
+        while (!(sample.Supervisor.Linked.IsCompletedSuccessfully && !ReferenceEquals(sample.Supervisor.Linked.Result, firstLink)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.That(sample.Supervisor.Linked.IsCompletedSuccessfully, Is.True, "linked to the restarted adapter");
+        Assert.That(sample.Supervisor.Linked.Result, Is.Not.SameAs(firstLink));
+        var response = await (await sample.ConnectAsync()).GetAsync("/bytes/300000");
+        Assert.That(response.Body, Is.EqualTo(Pattern(300_000)));
     }
 
     [Test]

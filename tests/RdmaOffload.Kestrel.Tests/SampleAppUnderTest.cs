@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RdmaOffload.HostAgent;
+using RdmaOffload.HostAgent.Hosting;
 using RdmaOffload.HostAgent.Kestrel;
 using RdmaOffload.Samples.AspNetCoreApp;
 
@@ -15,22 +16,26 @@ internal sealed class SampleAppUnderTest : IAsyncDisposable
 {
     private readonly string _secretFile;
 
-    private SampleAppUnderTest(AdapterUnderTest adapter, WebApplication app, string secretFile, AcceleratedListener link)
+    private SampleAppUnderTest(AdapterUnderTest adapter, WebApplication app, string secretFile, AcceleratedLinkSupervisor supervisor, AcceleratedListener link)
     {
         Adapter = adapter;
         App = app;
         _secretFile = secretFile;
+        Supervisor = supervisor;
         Link = link;
     }
 
-    public AdapterUnderTest Adapter { get; }
+    public AdapterUnderTest Adapter { get; private set; }
+
+    /// <summary>What keeps the app's service port linked.</summary>
+    public AcceleratedLinkSupervisor Supervisor { get; }
 
     public WebApplication App { get; }
 
     /// <summary>The host's current link to the adapter.</summary>
     public AcceleratedListener Link { get; }
 
-    public static async Task<SampleAppUnderTest> StartAsync(Action<WebApplication>? configureApp = null)
+    public static async Task<SampleAppUnderTest> StartAsync(Action<WebApplication>? configureApp = null, params string[] extraArgs)
     {
         var adapter = await AdapterUnderTest.StartAsync();
         var secretFile = AdapterUnderTest.WriteSecretFile();
@@ -44,13 +49,23 @@ internal sealed class SampleAppUnderTest : IAsyncDisposable
             "--Fabric:Provider=managed-roce",
             $"--Fabric:Address={AdapterUnderTest.FreshAddress()}",
             "--Fabric:RocePort=0",
+            .. extraArgs,
         ];
         var app = SampleApp.Build(args, builder => builder.Logging.ClearProviders().AddProvider(new ProgressLoggerProvider("app")), configureApp);
         await app.StartAsync();
         var supervisor = app.Services.GetRequiredService<RdmaOffloadTransportFactory>().FindLink(AdapterUnderTest.ServicePort)
             ?? throw new InvalidOperationException("Kestrel bound no endpoint through the RdmaOffload transport.");
         var link = await supervisor.Linked.WaitAsync(AdapterUnderTest.Timeout);
-        return new SampleAppUnderTest(adapter, app, secretFile, link);
+        return new SampleAppUnderTest(adapter, app, secretFile, supervisor, link);
+    }
+
+    /// <summary>Stops the adapter and starts a new one at the same link endpoint.</summary>
+    public async Task RestartAdapterAsync(TimeSpan downtime)
+    {
+        var endPoint = Adapter.LinkEndPoint;
+        await Adapter.DisposeAsync();
+        await Task.Delay(downtime);
+        Adapter = await AdapterUnderTest.StartAsync(endPoint);
     }
 
     public Task<NetStackHttpClient> ConnectAsync() => NetStackHttpClient.ConnectAsync(Adapter.Link, AdapterUnderTest.ServicePort);
