@@ -22,13 +22,20 @@ internal sealed partial class HttpConnection
     private readonly FileResolver _files;
     private readonly HttpLimits _limits;
     private readonly ILogger _logger;
+    private readonly Action? _abortTransport;
     private readonly HttpRequestHead _head = new();
     private readonly byte[] _headBuffer;
     private long _bodyToDiscard;
 
-    public HttpConnection(IDuplexPipe transport, FileResolver files, HttpLimits limits, ILogger logger)
+    /// <param name="transport">The connection's pipes.</param>
+    /// <param name="files">Where files come from.</param>
+    /// <param name="limits">Limits and timeouts.</param>
+    /// <param name="logger">For refused requests and failures (debug level).</param>
+    /// <param name="abortTransport">Resets the transport (RST) when the connection is aborted, before its pipes complete.</param>
+    public HttpConnection(IDuplexPipe transport, FileResolver files, HttpLimits limits, ILogger logger, Action? abortTransport = null)
     {
         _transport = transport;
+        _abortTransport = abortTransport;
         _files = files;
         _limits = limits;
         _logger = logger;
@@ -60,6 +67,11 @@ internal sealed partial class HttpConnection
         }
         finally
         {
+            if (end == HttpConnectionEnd.Aborted)
+            {
+                _abortTransport?.Invoke();
+            }
+
             await _transport.Input.CompleteAsync().ConfigureAwait(false);
             await _transport.Output.CompleteAsync(end == HttpConnectionEnd.Aborted ? new IOException("connection aborted") : null).ConfigureAwait(false);
         }
