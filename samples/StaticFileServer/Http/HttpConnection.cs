@@ -46,7 +46,7 @@ internal sealed partial class HttpConnection
     public async Task<HttpConnectionEnd> RunAsync(CancellationToken stopping)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var end = HttpConnectionEnd.Graceful;
+        var end = HttpConnectionEnd.Aborted; // an unexpected exception must not end a half-sent response with FIN
         try
         {
             end = await ServeRequestsAsync(timer, stopping).ConfigureAwait(false);
@@ -54,16 +54,14 @@ internal sealed partial class HttpConnection
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
             StaticFileServerLog.ResponseStalled(_logger);
-            end = HttpConnectionEnd.Aborted;
         }
         catch (OperationCanceledException)
         {
-            end = HttpConnectionEnd.Aborted;
+            // Shutting down in the middle of a response: reset rather than pretend it was whole.
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ObjectDisposedException)
         {
             StaticFileServerLog.ConnectionFailed(_logger, e.Message);
-            end = HttpConnectionEnd.Aborted;
         }
         finally
         {
