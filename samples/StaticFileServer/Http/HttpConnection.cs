@@ -26,6 +26,8 @@ internal sealed partial class HttpConnection
     private readonly HttpRequestHead _head = new();
     private readonly byte[] _headBuffer;
     private long _bodyToDiscard;
+    private bool _moreRequestsBuffered; // bytes of a further request follow this one's head and body
+    private bool _unflushed; // responses written but not yet flushed
 
     /// <param name="transport">The connection's pipes.</param>
     /// <param name="files">Where files come from.</param>
@@ -140,20 +142,20 @@ internal sealed partial class HttpConnection
                 _bodyToDiscard -= discarded;
                 if (_bodyToDiscard > 0)
                 {
-                    return (true, HttpConnectionEnd.Graceful);
+                    return await FlushPendingAsync(timer).ConfigureAwait(false);
                 }
             }
 
             var remaining = buffer.Slice(_consumed);
             if (remaining.IsEmpty)
             {
-                return (true, HttpConnectionEnd.Graceful);
+                return await FlushPendingAsync(timer).ConfigureAwait(false);
             }
 
             var parse = HttpRequestParser.Parse(HeadBytes(remaining), _head, _limits);
             if (parse.Status == HttpParseStatus.Incomplete)
             {
-                return (true, HttpConnectionEnd.Graceful);
+                return await FlushPendingAsync(timer).ConfigureAwait(false);
             }
 
             if (parse.Status == HttpParseStatus.Error)
@@ -173,12 +175,24 @@ internal sealed partial class HttpConnection
             }
 
             _bodyToDiscard = Math.Max(0, _head.ContentLength);
+            _moreRequestsBuffered = buffer.Length - _consumed > _bodyToDiscard;
             var outcome = await RespondAsync(timer).ConfigureAwait(false);
             if (outcome != ResponseOutcome.KeepAlive)
             {
                 return (false, outcome == ResponseOutcome.Abort ? HttpConnectionEnd.Aborted : HttpConnectionEnd.Graceful);
             }
         }
+    }
+
+    /// <summary>Flushes responses held back for pipelining before the connection waits for more input.</summary>
+    private async ValueTask<(bool KeepGoing, HttpConnectionEnd End)> FlushPendingAsync(CancellationTokenSource timer)
+    {
+        if (_unflushed && await FlushAsync(timer).ConfigureAwait(false) == ResponseOutcome.Abort)
+        {
+            return (false, HttpConnectionEnd.Aborted);
+        }
+
+        return (true, HttpConnectionEnd.Graceful);
     }
 
     /// <summary>The head's bytes as one span: the first segment when it holds enough, else a copy into the head buffer.</summary>
