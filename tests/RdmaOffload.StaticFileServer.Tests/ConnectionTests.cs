@@ -147,6 +147,17 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public async Task Body_trickling_slower_than_the_headers_timeout_gets_408()
+    {
+        var limits = new HttpLimits { HeadersTimeout = TimeSpan.FromMilliseconds(400), IdleTimeout = TimeSpan.FromSeconds(30) };
+        await using var server = new PipeHarness(_root.Root, limits);
+        var response = await server.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab");
+        Assert.That(response.StatusCode, Is.EqualTo(200), "answered before the body is all in");
+        Assert.That((await server.ReadResponseAsync()).StatusCode, Is.EqualTo(408));
+        Assert.That(await server.ServerClosedAsync(), Is.True);
+    }
+
+    [Test]
     public async Task Client_that_never_reads_is_reset_after_the_stall_timeout()
     {
         _root.Write("big.bin", RandomNumberGenerator.GetBytes(2 * 1024 * 1024));

@@ -26,6 +26,7 @@ internal sealed partial class HttpConnection
     private readonly HttpRequestHead _head = new();
     private readonly byte[] _headBuffer;
     private long _bodyToDiscard;
+    private long _consumed; // bytes of the current read buffer used so far
     private bool _moreRequestsBuffered; // bytes of a further request follow this one's head and body
     private bool _unflushed; // responses written but not yet flushed
 
@@ -121,13 +122,13 @@ internal sealed partial class HttpConnection
                 return HttpConnectionEnd.Graceful;
             }
 
-            headDeadline = buffer.IsEmpty || _bodyToDiscard > 0 ? 0
+            // Part of a request (head, or a body being skipped) is buffered: the rest must come within the headers
+            // timeout of its first byte, however slowly it trickles.
+            headDeadline = buffer.IsEmpty && _bodyToDiscard == 0 ? 0
                 : headDeadline != 0 ? headDeadline
                 : Environment.TickCount64 + (long)_limits.HeadersTimeout.TotalMilliseconds;
         }
     }
-
-    private long _consumed;
 
     /// <summary>Serves every whole request in <paramref name="buffer"/>; sets <see cref="_consumed"/> to the bytes used.</summary>
     private async ValueTask<(bool KeepGoing, HttpConnectionEnd End)> ServeBufferedAsync(ReadOnlySequence<byte> buffer, CancellationTokenSource timer)
