@@ -70,6 +70,19 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    public async Task Responses_to_pipelined_requests_are_flushed_together()
+    {
+        await using var server = new PipeHarness(_root.Root);
+        await server.SendAsync(
+            "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n" +
+            "HEAD /page.html HTTP/1.1\r\nHost: x\r\n\r\n");
+        var text = await server.ReadOneFlushAsync();
+        Assert.That(text.Split("HTTP/1.1 ").Length - 1, Is.EqualTo(3), "one flush carried all three responses");
+        Assert.That((await server.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")).StatusCode, Is.EqualTo(200), "a lone request is flushed at once");
+    }
+
+    [Test]
     public async Task Request_split_byte_by_byte_is_parsed()
     {
         await using var server = new PipeHarness(_root.Root);
@@ -131,6 +144,17 @@ public sealed class ConnectionTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2.5)), "each new byte did not restart the timeout");
         Assert.That(await server.ServerClosedAsync(), Is.True);
         await trickle;
+    }
+
+    [Test]
+    public async Task Body_trickling_slower_than_the_headers_timeout_gets_408()
+    {
+        var limits = new HttpLimits { HeadersTimeout = TimeSpan.FromMilliseconds(400), IdleTimeout = TimeSpan.FromSeconds(30) };
+        await using var server = new PipeHarness(_root.Root, limits);
+        var response = await server.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab");
+        Assert.That(response.StatusCode, Is.EqualTo(200), "answered before the body is all in");
+        Assert.That((await server.ReadResponseAsync()).StatusCode, Is.EqualTo(408));
+        Assert.That(await server.ServerClosedAsync(), Is.True);
     }
 
     [Test]

@@ -71,6 +71,16 @@ internal sealed class PipeHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Whatever the server's first flush made available, as text (consumed).</summary>
+    public async Task<string> ReadOneFlushAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        var result = await _fromServer.Reader.ReadAsync(timeout.Token);
+        var text = Encoding.Latin1.GetString(result.Buffer.ToArray());
+        _fromServer.Reader.AdvanceTo(result.Buffer.End);
+        return text;
+    }
+
     /// <summary>True when the server closed its output with no further bytes.</summary>
     public async Task<bool> ServerClosedAsync()
     {

@@ -67,7 +67,7 @@ internal sealed partial class HttpConnection
             notModified.Header("ETag"u8, etag);
             notModified.DateHeader("Last-Modified"u8, lastModified);
             notModified.Commit();
-            return await FlushAsync(timer).ConfigureAwait(false);
+            return await EndResponseAsync(timer).ConfigureAwait(false);
         }
 
         var range = head.IfRange is null || head.IfRange == etag || head.IfRange == lastModified.ToString("R", CultureInfo.InvariantCulture)
@@ -79,7 +79,7 @@ internal sealed partial class HttpConnection
             refused.ContentRange(-1, -1, length);
             refused.Header("Content-Length"u8, 0);
             refused.Commit();
-            return await FlushAsync(timer).ConfigureAwait(false);
+            return await EndResponseAsync(timer).ConfigureAwait(false);
         }
 
         var writer = new ResponseHeadWriter(_transport.Output, range.Kind == RangeKind.Partial ? 206 : 200, head.KeepAlive, head.IsHttp11);
@@ -96,7 +96,7 @@ internal sealed partial class HttpConnection
         writer.Commit();
         if (head.Method == HttpMethodKind.Head || range.Length == 0)
         {
-            return await FlushAsync(timer).ConfigureAwait(false);
+            return await EndResponseAsync(timer).ConfigureAwait(false);
         }
 
         return await SendBodyAsync(file, range.First, range.Length, timer).ConfigureAwait(false);
@@ -121,7 +121,7 @@ internal sealed partial class HttpConnection
             output.Advance(read);
             offset += read;
             remaining -= read;
-            var outcome = await FlushAsync(timer).ConfigureAwait(false);
+            var outcome = remaining == 0 ? await EndResponseAsync(timer).ConfigureAwait(false) : await FlushAsync(timer).ConfigureAwait(false);
             if (outcome == ResponseOutcome.Abort || remaining == 0)
             {
                 return outcome;
@@ -133,11 +133,17 @@ internal sealed partial class HttpConnection
 
     private async ValueTask<ResponseOutcome> ErrorAsync(int statusCode, CancellationTokenSource timer)
     {
-        await WriteErrorAsync(statusCode, _head.KeepAlive, _head.IsHttp11, timer.Token).ConfigureAwait(false);
-        return _head.KeepAlive ? ResponseOutcome.KeepAlive : ResponseOutcome.Close;
+        WriteError(statusCode, _head.KeepAlive, _head.IsHttp11);
+        return await EndResponseAsync(timer).ConfigureAwait(false);
     }
 
     private async ValueTask WriteErrorAsync(int statusCode, bool keepAlive, bool isHttp11, CancellationToken cancellationToken)
+    {
+        WriteError(statusCode, keepAlive, isHttp11);
+        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void WriteError(int statusCode, bool keepAlive, bool isHttp11)
     {
         var writer = new ResponseHeadWriter(_transport.Output, statusCode, keepAlive, isHttp11);
         var body = ResponseHeadWriter.ReasonPhrase(statusCode);
@@ -156,12 +162,26 @@ internal sealed partial class HttpConnection
             span[body.Length] = (byte)'\n';
             _transport.Output.Advance(body.Length + 1);
         }
+    }
 
-        await _transport.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Ends a response: flushes it, unless another pipelined request is already buffered, in which case the
+    /// responses are flushed together (before the connection next waits for input).
+    /// </summary>
+    private async ValueTask<ResponseOutcome> EndResponseAsync(CancellationTokenSource timer)
+    {
+        if (_moreRequestsBuffered && _head.KeepAlive)
+        {
+            _unflushed = true;
+            return ResponseOutcome.KeepAlive;
+        }
+
+        return await FlushAsync(timer).ConfigureAwait(false);
     }
 
     private async ValueTask<ResponseOutcome> FlushAsync(CancellationTokenSource timer)
     {
+        _unflushed = false;
         timer.CancelAfter(_limits.ResponseStallTimeout);
         var flush = await _transport.Output.FlushAsync(timer.Token).ConfigureAwait(false);
         if (flush.IsCompleted)

@@ -22,13 +22,23 @@ internal sealed partial class HttpConnection
     private readonly FileResolver _files;
     private readonly HttpLimits _limits;
     private readonly ILogger _logger;
+    private readonly Action? _abortTransport;
     private readonly HttpRequestHead _head = new();
     private readonly byte[] _headBuffer;
     private long _bodyToDiscard;
+    private long _consumed; // bytes of the current read buffer used so far
+    private bool _moreRequestsBuffered; // bytes of a further request follow this one's head and body
+    private bool _unflushed; // responses written but not yet flushed
 
-    public HttpConnection(IDuplexPipe transport, FileResolver files, HttpLimits limits, ILogger logger)
+    /// <param name="transport">The connection's pipes.</param>
+    /// <param name="files">Where files come from.</param>
+    /// <param name="limits">Limits and timeouts.</param>
+    /// <param name="logger">For refused requests and failures (debug level).</param>
+    /// <param name="abortTransport">Resets the transport (RST) when the connection is aborted, before its pipes complete.</param>
+    public HttpConnection(IDuplexPipe transport, FileResolver files, HttpLimits limits, ILogger logger, Action? abortTransport = null)
     {
         _transport = transport;
+        _abortTransport = abortTransport;
         _files = files;
         _limits = limits;
         _logger = logger;
@@ -39,7 +49,7 @@ internal sealed partial class HttpConnection
     public async Task<HttpConnectionEnd> RunAsync(CancellationToken stopping)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var end = HttpConnectionEnd.Graceful;
+        var end = HttpConnectionEnd.Aborted; // an unexpected exception must not end a half-sent response with FIN
         try
         {
             end = await ServeRequestsAsync(timer, stopping).ConfigureAwait(false);
@@ -47,19 +57,22 @@ internal sealed partial class HttpConnection
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
             StaticFileServerLog.ResponseStalled(_logger);
-            end = HttpConnectionEnd.Aborted;
         }
         catch (OperationCanceledException)
         {
-            end = HttpConnectionEnd.Aborted;
+            // Shutting down in the middle of a response: reset rather than pretend it was whole.
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or ObjectDisposedException)
         {
             StaticFileServerLog.ConnectionFailed(_logger, e.Message);
-            end = HttpConnectionEnd.Aborted;
         }
         finally
         {
+            if (end == HttpConnectionEnd.Aborted)
+            {
+                _abortTransport?.Invoke();
+            }
+
             await _transport.Input.CompleteAsync().ConfigureAwait(false);
             await _transport.Output.CompleteAsync(end == HttpConnectionEnd.Aborted ? new IOException("connection aborted") : null).ConfigureAwait(false);
         }
@@ -109,13 +122,13 @@ internal sealed partial class HttpConnection
                 return HttpConnectionEnd.Graceful;
             }
 
-            headDeadline = buffer.IsEmpty || _bodyToDiscard > 0 ? 0
+            // Part of a request (head, or a body being skipped) is buffered: the rest must come within the headers
+            // timeout of its first byte, however slowly it trickles.
+            headDeadline = buffer.IsEmpty && _bodyToDiscard == 0 ? 0
                 : headDeadline != 0 ? headDeadline
                 : Environment.TickCount64 + (long)_limits.HeadersTimeout.TotalMilliseconds;
         }
     }
-
-    private long _consumed;
 
     /// <summary>Serves every whole request in <paramref name="buffer"/>; sets <see cref="_consumed"/> to the bytes used.</summary>
     private async ValueTask<(bool KeepGoing, HttpConnectionEnd End)> ServeBufferedAsync(ReadOnlySequence<byte> buffer, CancellationTokenSource timer)
@@ -130,20 +143,20 @@ internal sealed partial class HttpConnection
                 _bodyToDiscard -= discarded;
                 if (_bodyToDiscard > 0)
                 {
-                    return (true, HttpConnectionEnd.Graceful);
+                    return await FlushPendingAsync(timer).ConfigureAwait(false);
                 }
             }
 
             var remaining = buffer.Slice(_consumed);
             if (remaining.IsEmpty)
             {
-                return (true, HttpConnectionEnd.Graceful);
+                return await FlushPendingAsync(timer).ConfigureAwait(false);
             }
 
             var parse = HttpRequestParser.Parse(HeadBytes(remaining), _head, _limits);
             if (parse.Status == HttpParseStatus.Incomplete)
             {
-                return (true, HttpConnectionEnd.Graceful);
+                return await FlushPendingAsync(timer).ConfigureAwait(false);
             }
 
             if (parse.Status == HttpParseStatus.Error)
@@ -163,12 +176,24 @@ internal sealed partial class HttpConnection
             }
 
             _bodyToDiscard = Math.Max(0, _head.ContentLength);
+            _moreRequestsBuffered = buffer.Length - _consumed > _bodyToDiscard;
             var outcome = await RespondAsync(timer).ConfigureAwait(false);
             if (outcome != ResponseOutcome.KeepAlive)
             {
                 return (false, outcome == ResponseOutcome.Abort ? HttpConnectionEnd.Aborted : HttpConnectionEnd.Graceful);
             }
         }
+    }
+
+    /// <summary>Flushes responses held back for pipelining before the connection waits for more input.</summary>
+    private async ValueTask<(bool KeepGoing, HttpConnectionEnd End)> FlushPendingAsync(CancellationTokenSource timer)
+    {
+        if (_unflushed && await FlushAsync(timer).ConfigureAwait(false) == ResponseOutcome.Abort)
+        {
+            return (false, HttpConnectionEnd.Aborted);
+        }
+
+        return (true, HttpConnectionEnd.Graceful);
     }
 
     /// <summary>The head's bytes as one span: the first segment when it holds enough, else a copy into the head buffer.</summary>

@@ -104,19 +104,15 @@ internal sealed class AcceleratedFileServer(
 
     private async Task ServeAsync(AcceleratedConnection connection, CancellationToken stopping)
     {
-        var end = await new HttpConnection(connection, files, limits, logger).RunAsync(stopping).ConfigureAwait(false);
-        if (end == HttpConnectionEnd.Aborted)
-        {
-            connection.Abort();
-        }
-
+        // An aborted exchange resets the client (through the adapter) before the pipes complete.
+        await new HttpConnection(connection, files, limits, logger, connection.Abort).RunAsync(stopping).ConfigureAwait(false);
         try
         {
             await connection.DisposeAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (IOException e)
         {
-            // An aborted or reset connection reports its cause here; it is finished either way.
+            // A connection the client reset reports the cause here; it is finished either way.
             StaticFileServerLog.ConnectionFailed(logger, e.Message);
         }
     }

@@ -43,6 +43,9 @@ internal sealed class RdmaOffloadSection
     /// <summary>The TCP port served through the adapter.</summary>
     public int ServicePort { get; set; } = 80;
 
+    /// <summary>Most client connections open at once through the adapter (sizes the registered receive memory).</summary>
+    public int MaxConnections { get; set; } = 128;
+
     /// <summary>Longest wait between attempts to re-link after the link fails.</summary>
     public TimeSpan MaxRelinkDelay { get; set; } = TimeSpan.FromSeconds(5);
 }

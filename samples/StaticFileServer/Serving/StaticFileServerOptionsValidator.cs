@@ -73,6 +73,11 @@ internal sealed class StaticFileServerOptionsValidator : IValidateOptions<Static
             problems.Add($"RdmaOffload:ServicePort {rdma.ServicePort} is not a TCP port.");
         }
 
+        if (rdma.MaxConnections is < 1 or > 65536)
+        {
+            problems.Add($"RdmaOffload:MaxConnections {rdma.MaxConnections} must be between 1 and 65536.");
+        }
+
         if (rdma.MaxRelinkDelay <= TimeSpan.Zero)
         {
             problems.Add($"RdmaOffload:MaxRelinkDelay {rdma.MaxRelinkDelay} must be positive.");

@@ -43,6 +43,7 @@ internal sealed class StaticFileService(IOptions<StaticFileServerOptions> option
                 SharedSecret = SharedSecretFile.Load(rdma.SharedSecretFile),
                 HostIdentity = rdma.HostIdentity,
                 ServicePort = (ushort)rdma.ServicePort,
+                MaxConnections = rdma.MaxConnections,
             };
             Accelerated = new AcceleratedFileServer(_provider, agent, rdma.MaxRelinkDelay, files, config.Http, loggers.CreateLogger("StaticFileServer.Accelerated"));
             _running.Add(Accelerated.RunAsync(_stopping.Token));

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using RdmaOffload.HostAgent;
+using RdmaOffload.NetStack.Tcp;
 using RdmaOffload.Samples.StaticFileServer.Http;
 using RdmaOffload.Samples.StaticFileServer.Serving;
 using RdmaOffload.Verbs.Providers;
@@ -94,14 +95,43 @@ public sealed class AcceleratedServingTests
         await running.WaitAsync(AdapterWorld.Timeout);
     }
 
-    private async Task<(AcceleratedFileServer Server, Task Running)> StartServerAsync(AdapterWorld world, CancellationToken stopping)
+    [Test]
+    public async Task Client_that_stops_reading_is_reset_after_the_stall_timeout_and_the_server_serves_on()
     {
-        var started = StartServer(world.Adapter.LinkEndPoint, stopping);
+        _root.Write("large.bin", RandomNumberGenerator.GetBytes(16 * 1024 * 1024));
+        await using var world = await AdapterWorld.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var (_, running) = await StartServerAsync(world, stop.Token, new HttpLimits { ResponseStallTimeout = TimeSpan.FromMilliseconds(500) });
+
+        var stalled = new TestClient(Encoding.ASCII.GetBytes("GET /large.bin HTTP/1.1\r\nHost: files\r\n\r\n"), finishAfterRequest: false, grantCredit: false);
+        await world.Link.ConnectAsync(AdapterWorld.ServicePort, stalled);
+        // The server's reset ends the connection in the adapter's correlator. (Whether the zero-window client stack
+        // accepts the adapter's RST is the NetStack's business and is not asserted here.)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await world.Adapter.GetConnectionCountAsync() > 0)
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the stalled connection was never reset by the server");
+            await Task.Delay(50);
+        }
+
+        Assert.That(stalled.Closed.IsCompleted && stalled.Closed.Result == TcpCloseReason.Graceful, Is.False, "not a graceful end");
+        Assert.That(stalled.Received.Length, Is.LessThan(16 * 1024 * 1024));
+
+        var response = Split(await world.ExchangeAsync("GET /hello.txt HTTP/1.1\r\nHost: files\r\nConnection: close\r\n\r\n"));
+        Assert.That(Encoding.ASCII.GetString(response.Body), Is.EqualTo("hello, world\n"), "the link and the server are unaffected");
+
+        await stop.CancelAsync();
+        await running.WaitAsync(AdapterWorld.Timeout);
+    }
+
+    private async Task<(AcceleratedFileServer Server, Task Running)> StartServerAsync(AdapterWorld world, CancellationToken stopping, HttpLimits? limits = null)
+    {
+        var started = StartServer(world.Adapter.LinkEndPoint, stopping, limits);
         await started.Server.FirstLinked.WaitAsync(AdapterWorld.Timeout, CancellationToken.None);
         return started;
     }
 
-    private (AcceleratedFileServer Server, Task Running) StartServer(System.Net.IPEndPoint adapterEndPoint, CancellationToken stopping)
+    private (AcceleratedFileServer Server, Task Running) StartServer(System.Net.IPEndPoint adapterEndPoint, CancellationToken stopping, HttpLimits? limits = null)
     {
         var address = AdapterWorld.FreshAddress();
         var provider = FabricProviderFactory.Create(new FabricProviderOptions
@@ -118,7 +148,7 @@ public sealed class AcceleratedServingTests
             HostIdentity = "files-1",
             ServicePort = AdapterWorld.ServicePort,
         };
-        var server = new AcceleratedFileServer(provider, agent, TimeSpan.FromSeconds(1), new FileResolver(_root.Root), new HttpLimits(), _log);
+        var server = new AcceleratedFileServer(provider, agent, TimeSpan.FromSeconds(1), new FileResolver(_root.Root), limits ?? new HttpLimits(), _log);
         var running = Task.Run(async () =>
         {
             try
