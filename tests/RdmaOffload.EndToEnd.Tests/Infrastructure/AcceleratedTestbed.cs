@@ -140,6 +140,15 @@ internal sealed class AcceleratedTestbed : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Starts the ASP.NET Core sample on the RdmaOffload Kestrel transport as a host process serving port 80, once linked.</summary>
+    public async Task<ServiceProcess> StartAspNetCoreHostAsync(string identity)
+    {
+        var host = ServiceProcess.Start(identity, Executables.AspNetCoreApp, [$"--urls=http://0.0.0.0:{HttpPort}", .. HostSettings(identity, HttpPort)]);
+        _processes.Add(host);
+        await Adapter.WaitForLineAsync($"Host {identity} at .* registered port {HttpPort}", StartTimeout);
+        return host;
+    }
+
     /// <summary>Stops the adapter process (SIGTERM) and starts a new one with the same settings, as an operator's restart.</summary>
     public async Task RestartAdapterAsync()
     {

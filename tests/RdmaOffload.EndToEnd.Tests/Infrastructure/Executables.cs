@@ -7,6 +7,8 @@ internal static class Executables
 
     public static string Adapter => Built("src/TargetAdapter", "RdmaOffload.TargetAdapter");
 
+    public static string AspNetCoreApp => Built("samples/AspNetCoreApp", "RdmaOffload.Samples.AspNetCoreApp");
+
     public static string StaticFileServer => Built("samples/StaticFileServer", "RdmaOffload.Samples.StaticFileServer");
 
     /// <summary>The built dll of a project, failing the test with the build command when it is missing.</summary>
