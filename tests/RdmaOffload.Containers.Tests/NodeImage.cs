@@ -84,6 +84,14 @@ internal static class NodeImage
         }
 
         log.WriteLine($"node image {name} built in {stopwatch.Elapsed.TotalSeconds:F1} s");
+
+        // Older builds' images would pile up (about 220 MB each); only the current one is ever used.
+        foreach (var stale in (await PodmanEngine.ImageTagsAsync(Repository, cancellationToken)).Where(tag => tag != name))
+        {
+            await PodmanEngine.RemoveImageAsync(stale, cancellationToken);
+            log.WriteLine($"removed the stale node image {stale}");
+        }
+
         return name;
     }
 

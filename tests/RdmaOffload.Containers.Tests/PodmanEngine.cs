@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using RdmaOffload.Testing;
 
@@ -81,6 +82,26 @@ internal static class PodmanEngine
         return response.StatusCode == HttpStatusCode.OK;
     }
 
+    /// <summary>The tags of the images in <paramref name="repository"/> (e.g. localhost/name).</summary>
+    public static async Task<List<string>> ImageTagsAsync(string repository, CancellationToken cancellationToken)
+    {
+        using var client = CreateApiClient();
+        var filters = Uri.EscapeDataString($"{{\"reference\":[\"{repository}\"]}}");
+        var images = await client.GetFromJsonAsync<List<ImageSummary>>(new Uri($"http://podman/images/json?filters={filters}"), cancellationToken) ?? [];
+        return [.. images.SelectMany(image => image.RepoTags ?? []).Where(tag => tag.StartsWith(repository + ":", StringComparison.Ordinal))];
+    }
+
+    /// <summary>Removes an image tag; one still used by a container stays (409) and is tried again next time.</summary>
+    public static async Task RemoveImageAsync(string tag, CancellationToken cancellationToken)
+    {
+        using var client = CreateApiClient();
+        using var response = await client.DeleteAsync(new Uri($"http://podman/images/{tag}"), cancellationToken);
+        if (!response.IsSuccessStatusCode && response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.Conflict))
+        {
+            throw new InvalidOperationException($"podman could not remove image {tag}: {response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     /// <summary>
     /// Removes a container (killing it if needed) or network by name; Testcontainers only stops containers when
     /// its resource reaper is off, and a test must leave nothing behind. A missing one is not an error.
@@ -136,4 +157,6 @@ internal static class PodmanEngine
             await Task.Delay(200, cancellationToken);
         }
     }
+
+    private sealed record ImageSummary(List<string>? RepoTags);
 }
