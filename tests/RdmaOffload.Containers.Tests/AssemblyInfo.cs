@@ -1,0 +1,2 @@
+// Linux only: podman, TAP devices, Unix file modes.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
