@@ -165,6 +165,7 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
             return null;
         }
 
+        connection.NagleEnabled = !Options.NoDelay;
         var client = link.Open(connection);
         _ = _correlator.TryAdd(connection.FourTuple, link.Id, client.WorkQueue);
         client.SendOpen();

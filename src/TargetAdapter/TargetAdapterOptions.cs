@@ -47,6 +47,13 @@ public sealed class TargetAdapterOptions
     /// <summary>Largest single RDMA READ.</summary>
     public int MaxReadSize { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Send a host's bytes as soon as they are read (no Nagle), as Kestrel and most HTTP servers do with
+    /// TCP_NODELAY: the host already coalesces its writes into descriptors, and holding a short last segment until
+    /// the client acknowledges the previous one would stall every response on the client's delayed ACK.
+    /// </summary>
+    public bool NoDelay { get; init; } = true;
+
     /// <summary>Silence from a host after which the adapter pings it.</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(5);
 

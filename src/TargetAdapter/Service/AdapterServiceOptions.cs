@@ -27,6 +27,9 @@ public sealed class AdapterServiceOptions
     /// <summary>The adapter's cap per host under target-controlled admission (default: the slots).</summary>
     public int? TargetConnectionCap { get; set; }
 
+    /// <summary>Send host bytes without Nagle's delay (TCP_NODELAY), the default.</summary>
+    public bool NoDelay { get; set; } = true;
+
     /// <summary>Silence from a host after which the adapter pings it.</summary>
     public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

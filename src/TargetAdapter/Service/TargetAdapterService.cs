@@ -48,6 +48,7 @@ internal sealed class TargetAdapterService(
             Admission = admission,
             MaxConnectionsPerHost = adapter.MaxConnectionsPerHost,
             TargetConnectionCap = adapter.TargetConnectionCap,
+            NoDelay = adapter.NoDelay,
             KeepaliveInterval = adapter.KeepaliveInterval,
             KeepaliveTimeout = adapter.KeepaliveTimeout,
         };
