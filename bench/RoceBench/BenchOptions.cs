@@ -15,6 +15,9 @@ internal sealed record BenchOptions
     /// <summary>READs outstanding at once in the bandwidth test.</summary>
     public int Depth { get; init; } = 16;
 
+    /// <summary>RDMA READs the requester may have outstanding (the QP's max_rd_atomic, both ways).</summary>
+    public byte ReadDepth { get; init; } = 16;
+
     /// <summary>Repetitions of every test (median and min–max are reported).</summary>
     public int Repetitions { get; init; } = 3;
 
@@ -62,6 +65,7 @@ internal sealed record BenchOptions
             Sizes = (Get(args, "--sizes") ?? "65536,1048576").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
             IsServer = args.Length > 0 && args[0] == "server",
             Depth = Int(args, "--depth", 16),
+            ReadDepth = (byte)Math.Clamp(Int(args, "--read-depth", 16), 1, 255),
             Repetitions = Int(args, "--reps", 3),
             Seconds = Double(args, "--seconds", quick ? 0.5 : 2),
             MaxBytes = (long)Double(args, "--max-mib", quick ? 512 : 4096) << 20,
@@ -97,6 +101,8 @@ internal sealed record BenchOptions
         yield return "server";
         yield return "--server-address";
         yield return ServerAddress.ToString();
+        yield return "--read-depth";
+        yield return ReadDepth.ToString(CultureInfo.InvariantCulture);
         yield return "--udp-port";
         yield return UdpPort.ToString(CultureInfo.InvariantCulture);
         if (!BatchedIo)

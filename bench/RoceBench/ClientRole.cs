@@ -24,7 +24,7 @@ internal static class ClientRole
             using var manager = provider.CreateConnectionManager();
             using var connection = await manager.ConnectAsync(new IPEndPoint(options.ServerAddress, port), ServerRole.ConnectionOptions(options), ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
             var grant = await ReceiveGrantAsync(connection).ConfigureAwait(false);
-            var measurements = new Measurements(connection, grant, options);
+            var measurements = new Measurements(connection, grant, options, server);
             Console.WriteLine($"# managed-roce {options.ClientAddress} -> {options.ServerAddress}, depth {options.Depth}, {options.Repetitions} repetitions, <= {options.Seconds} s or {options.MaxBytes >> 20} MiB each");
 
             // Warm-up: every path compiled and the sockets' buffers touched once.
@@ -46,7 +46,7 @@ internal static class ClientRole
                 {
                     var sample = await measurements.BandwidthAsync(size, options.Depth, options.Seconds, options.MaxBytes).ConfigureAwait(false);
                     bandwidth.Add(sample);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {rep} read_bw bytes={size} depth={sample.Depth} messages={sample.Messages} seconds={sample.Seconds:F3} MiBps={sample.MebibytesPerSecond:F1}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {rep} read_bw bytes={size} depth={sample.Depth} messages={sample.Messages} seconds={sample.Seconds:F3} MiBps={sample.MebibytesPerSecond:F1} cpu_ms_per_GiB={sample.CpuMillisecondsPerGibibyte:F0} (client {sample.ClientCpuSeconds:F2} s, server {sample.ServerCpuSeconds:F2} s)"));
                 }
 
                 if (options.LatencyIterations > 0)

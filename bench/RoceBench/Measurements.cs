@@ -4,9 +4,16 @@ using RdmaOffload.Verbs;
 namespace RdmaOffload.Bench.Roce;
 
 /// <summary>One bandwidth repetition.</summary>
-internal readonly record struct BandwidthSample(int Size, int Depth, double Seconds, long Messages)
+/// <remarks>
+/// CPU seconds of both processes (user + system) are the steadier figure on a shared machine: other
+/// work on the cores stretches the elapsed time but not what moving the bytes cost.
+/// </remarks>
+internal readonly record struct BandwidthSample(int Size, int Depth, double Seconds, long Messages, double ClientCpuSeconds, double ServerCpuSeconds)
 {
     public double MebibytesPerSecond => Messages * (double)Size / Seconds / (1 << 20);
+
+    /// <summary>CPU milliseconds (both processes) per GiB moved.</summary>
+    public double CpuMillisecondsPerGibibyte => (ClientCpuSeconds + ServerCpuSeconds) * 1000 / (Messages * (double)Size / (1 << 30));
 }
 
 /// <summary>One latency repetition, microseconds per READ round trip.</summary>
@@ -18,9 +25,11 @@ internal sealed class Measurements
     private readonly IRdmaConnection _connection;
     private readonly RegionGrant _grant;
     private readonly BenchOptions _options;
+    private readonly Process _server;
 
-    public Measurements(IRdmaConnection connection, RegionGrant grant, BenchOptions options)
+    public Measurements(IRdmaConnection connection, RegionGrant grant, BenchOptions options, Process server)
     {
+        _server = server;
         _connection = connection;
         _grant = grant;
         _options = options;
@@ -63,6 +72,9 @@ internal sealed class Measurements
             posted++;
         }
 
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        _server.Refresh();
+        var serverCpu = _server.TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         for (int slot = 0; slot < depth; slot++)
         {
@@ -100,6 +112,9 @@ internal sealed class Measurements
         }
 
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+        _server.Refresh();
+        serverCpu = _server.TotalProcessorTime - serverCpu;
         for (int slot = 0; slot < depth; slot++)
         {
             var data = local.Span.Slice(slot * size, size);
@@ -110,7 +125,7 @@ internal sealed class Measurements
             }
         }
 
-        return new BandwidthSample(size, depth, elapsed, completed);
+        return new BandwidthSample(size, depth, elapsed, completed, clientCpu.TotalSeconds, serverCpu.TotalSeconds);
     }
 
     /// <summary>One 8 B READ at a time, polling for its completion.</summary>

@@ -46,20 +46,20 @@ internal sealed class Report
         text.AppendLine(Invariant($"{_when:yyyy-MM-dd HH:mm} UTC, {Environment.MachineName}, {Environment.ProcessorCount} cores, {Cpu()}, kernel {Kernel()}, load average before {_loadBefore}, after {_loadAfter}"));
         text.AppendLine(Invariant($"command: `{_commandLine}`"));
         text.AppendLine();
-        text.AppendLine("| test | size | queue depth | median | min–max | repetitions |");
-        text.AppendLine("|---|---|---|---|---|---|");
+        text.AppendLine("| test | size | queue depth | median | min–max | repetitions | CPU per GiB, both processes (median) |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var group in _bandwidth.GroupBy(s => s.Size))
         {
             var values = group.Select(s => s.MebibytesPerSecond).ToArray();
-            text.AppendLine(Invariant($"| READ bandwidth | {Size(group.Key)} | {group.First().Depth} | {Median(values):F0} MiB/s | {values.Min():F0}–{values.Max():F0} MiB/s | {values.Length} |"));
+            text.AppendLine(Invariant($"| READ bandwidth | {Size(group.Key)} | {group.First().Depth} | {Median(values):F0} MiB/s | {values.Min():F0}–{values.Max():F0} MiB/s | {values.Length} | {Median(group.Select(s => s.CpuMillisecondsPerGibibyte).ToArray()):F0} ms |"));
         }
 
         if (_latency.Count > 0)
         {
             var medians = _latency.Select(s => s.Median).ToArray();
             var p99s = _latency.Select(s => s.P99).ToArray();
-            text.AppendLine(Invariant($"| READ latency, median | 8 B | 1 | {Median(medians):F1} µs | {medians.Min():F1}–{medians.Max():F1} µs | {medians.Length} × {_latency[0].Iterations} |"));
-            text.AppendLine(Invariant($"| READ latency, p99 | 8 B | 1 | {Median(p99s):F1} µs | {p99s.Min():F1}–{p99s.Max():F1} µs | {p99s.Length} × {_latency[0].Iterations} |"));
+            text.AppendLine(Invariant($"| READ latency, median | 8 B | 1 | {Median(medians):F1} µs | {medians.Min():F1}–{medians.Max():F1} µs | {medians.Length} × {_latency[0].Iterations} | |"));
+            text.AppendLine(Invariant($"| READ latency, p99 | 8 B | 1 | {Median(p99s):F1} µs | {p99s.Min():F1}–{p99s.Max():F1} µs | {p99s.Length} × {_latency[0].Iterations} | |"));
         }
 
         if (_counters.Length > 0)
@@ -73,20 +73,20 @@ internal sealed class Report
 
     public string Csv()
     {
-        var text = new StringBuilder("test,bytes,depth,repetition,seconds,messages,mibps,min_us,median_us,p99_us,max_us\n");
+        var text = new StringBuilder("test,bytes,depth,repetition,seconds,messages,mibps,client_cpu_s,server_cpu_s,min_us,median_us,p99_us,max_us\n");
         foreach (var group in _bandwidth.GroupBy(s => s.Size))
         {
             int rep = 1;
             foreach (var s in group)
             {
-                text.AppendLine(Invariant($"read_bw,{s.Size},{s.Depth},{rep++},{s.Seconds:F6},{s.Messages},{s.MebibytesPerSecond:F2},,,,"));
+                text.AppendLine(Invariant($"read_bw,{s.Size},{s.Depth},{rep++},{s.Seconds:F6},{s.Messages},{s.MebibytesPerSecond:F2},{s.ClientCpuSeconds:F3},{s.ServerCpuSeconds:F3},,,,"));
             }
         }
 
         int latencyRep = 1;
         foreach (var s in _latency)
         {
-            text.AppendLine(Invariant($"read_lat,8,1,{latencyRep++},,{s.Iterations},,{s.Min:F2},{s.Median:F2},{s.P99:F2},{s.Max:F2}"));
+            text.AppendLine(Invariant($"read_lat,8,1,{latencyRep++},,{s.Iterations},,,,{s.Min:F2},{s.Median:F2},{s.P99:F2},{s.Max:F2}"));
         }
 
         return text.ToString();

@@ -56,7 +56,7 @@ internal static class ServerRole
         MaxSendWorkRequests = Math.Max(256, options.Depth * 2),
         MaxReceiveWorkRequests = 16,
         MaxScatterGatherEntries = 1,
-        ReadDepth = 16,
+        ReadDepth = options.ReadDepth,
         Timeout = TimeSpan.FromSeconds(20),
     };
 
