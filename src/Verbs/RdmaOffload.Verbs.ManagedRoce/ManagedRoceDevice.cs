@@ -84,7 +84,7 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         MaxCompletionQueueEntries: 1 << 20,
         MaxMemoryRegions: 1 << 20,
         MaxMemoryRegionSize: 1UL << 40,
-        MaxReadAtomicPerQueuePair: 16);
+        MaxReadAtomicPerQueuePair: 128);
 
     internal ManagedRoceDeviceOptions Options { get; }
 
