@@ -1,35 +1,36 @@
 #!/bin/bash
 # Inside the SoftRoCE VM: managed-roce next to the kernel's rxe in the same run, RDMA READ bandwidth
-# (64 KiB, 1 MiB) and 8 B READ latency, both between the VM's two addresses (10.77.0.1 <- 10.77.0.2,
-# path MTU 1024 for both), with the same queue depth and outstanding READs. The VM is emulated (TCG):
-# only the ratios mean anything.
+# (64 KiB, 1 MiB) and 8 B READ latency. perftest runs as usual (server and client on rxe0, its
+# defaults: tx depth 128, outstanding READs = the device's maximum, 128 on rxe); RoceBench runs its
+# two processes between the VM's two addresses (10.77.0.1 <- 10.77.0.2; both paths are local, so
+# both go through the guest's loopback at path MTU 1024) with the same depth and outstanding READs.
+# The VM is emulated (TCG): only the ratios mean anything.
 #   dotnet build -c Release bench/RoceBench && tests/vm/run bench/RoceBench/run-in-guest.sh
-# Environment: BENCH_REPS (3), BENCH_DEPTH (16), BENCH_READ_DEPTH (16), BENCH_ITERATIONS (64 KiB
+# Environment: BENCH_REPS (3), BENCH_DEPTH (128), BENCH_READ_DEPTH (128) for RoceBench, BENCH_ITERATIONS (64 KiB
 # READs per perftest run, 2000), BENCH_ITERATIONS_1M (200), BENCH_LAT_ITERATIONS (1000),
 # BENCH_SECONDS / BENCH_MAX_MIB (bounds of one managed-roce repetition, 3 s / 256 MiB).
 # perftest's "MB/sec" is MiB/s (2^20 bytes).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 source "$repo/tests/vm/guest/lib.sh"
-dev=${RDMAOFFLOAD_DEVICE:?}; ip=${RDMAOFFLOAD_IP:?}
-peer_dev=${RDMAOFFLOAD_PEER_DEVICE:?}; peer_ip=${RDMAOFFLOAD_PEER_IP:?}
-reps=${BENCH_REPS:-3}; depth=${BENCH_DEPTH:-16}; read_depth=${BENCH_READ_DEPTH:-16}
+dev=${RDMAOFFLOAD_DEVICE:?}; ip=${RDMAOFFLOAD_IP:?}; peer_ip=${RDMAOFFLOAD_PEER_IP:?}
+reps=${BENCH_REPS:-3}; depth=${BENCH_DEPTH:-128}; read_depth=${BENCH_READ_DEPTH:-128}
 iterations=${BENCH_ITERATIONS:-2000}; iterations_1m=${BENCH_ITERATIONS_1M:-200}; lat_iterations=${BENCH_LAT_ITERATIONS:-1000}
 config=${RDMAOFFLOAD_CONFIGURATION:-Release}
 dll=$repo/bench/RoceBench/bin/$config/net10.0/RdmaOffload.Bench.Roce.dll
 [ -f "$dll" ] || { echo "run-in-guest: $dll missing: dotnet build -c $config bench/RoceBench on the host" >&2; exit 1; }
 command -v ib_read_bw >/dev/null || { echo "run-in-guest: perftest missing (scripts/install-deps vm)" >&2; exit 1; }
 out=${VM_OUT:-$(mktemp -d)}
-gid=$(gid_index_for_ip "$dev" "$ip"); peer_gid=$(gid_index_for_ip "$peer_dev" "$peer_ip")
+gid=$(gid_index_for_ip "$dev" "$ip")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 echo "SoftRoCE: $(rdma link show | tr '\n' ' ')"
 
-# perftest: server on $dev, client on $peer_dev to $ip; prints the client's result line for $size.
+# perftest: server in the background, client to the same device's address; prints the client's result line for $size.
 perftest() {
     local tool=$1 size=$2; shift 2
     "$tool" -d "$dev" -x "$gid" -F -s "$size" "$@" > "$work/server.log" 2>&1 &
     local server=$! tries=0
-    until "$tool" -d "$peer_dev" -x "$peer_gid" -F -s "$size" "$@" "$ip" > "$work/client.log" 2>&1; do
+    until "$tool" -d "$dev" -x "$gid" -F -s "$size" "$@" "$ip" > "$work/client.log" 2>&1; do
         tries=$((tries + 1))
         [ $tries -lt 20 ] || { cat "$work/client.log" "$work/server.log" >&2; kill $server 2>/dev/null; return 1; }
         sleep 0.5 # the server was not listening yet
@@ -42,7 +43,7 @@ perftest() {
 for rep in $(seq 1 "$reps"); do
     for size in 65536 1048576; do
         n=$iterations; [ "$size" -lt 1048576 ] || n=$iterations_1m
-        line=$(perftest ib_read_bw "$size" -n "$n" -t "$depth" -o "$read_depth")
+        line=$(perftest ib_read_bw "$size" -n "$n")
         echo "rxe rep $rep ib_read_bw: $line"
         echo "bw,$size,$(echo "$line" | awk '{ print $4 }')" >> "$work/rxe.csv"
     done
@@ -68,7 +69,7 @@ row() { # name unit rxe-summary managed-summary
 }
 {
     echo "managed-roce vs kernel rxe in the SoftRoCE VM ($(nproc) vCPUs, $(uname -r), QEMU), $(date -u +'%F %H:%M') UTC"
-    echo "server $dev/$ip, client $peer_dev/$peer_ip; queue depth $depth, outstanding READs $read_depth; $reps repetitions, median (min–max)"
+    echo "perftest on $dev ($ip), its defaults; RoceBench $peer_ip -> $ip, queue depth $depth, outstanding READs $read_depth; $reps repetitions, median (min–max)"
     echo
     echo "| test | kernel rxe (perftest) | managed-roce (RoceBench) | managed / rxe |"
     echo "|---|---|---|---|"
