@@ -56,6 +56,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
                 MaxReceiveEntries = Math.Max(options.MaxReceiveScatterGatherEntries, 1),
                 SignalAllSends = options.SignalAllSends,
                 MaxInlineData = Math.Max(options.MaxInlineData, 0),
+                MaxPacketsInFlight = device.PacketsInFlightLimit,
             },
             domain.Keys,
             sendCq,

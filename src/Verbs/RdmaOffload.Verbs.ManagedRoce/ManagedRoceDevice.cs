@@ -84,13 +84,32 @@ public sealed partial class ManagedRoceDevice : IRdmaDevice
         MaxCompletionQueueEntries: 1 << 20,
         MaxMemoryRegions: 1 << 20,
         MaxMemoryRegionSize: 1UL << 40,
-        MaxReadAtomicPerQueuePair: 16);
+        MaxReadAtomicPerQueuePair: 128);
 
     internal ManagedRoceDeviceOptions Options { get; }
 
     internal ResourceTracker Tracker { get; }
 
     internal Socket Socket { get; }
+
+    /// <summary>
+    /// Request packets a QP of this device keeps in flight: 1024, or fewer when the socket's receive
+    /// buffer (what the kernel granted; an unprivileged process cannot raise it past
+    /// net.core.rmem_max) would not hold that many packets of the active MTU: a window larger than
+    /// the buffer turns every burst into loss and go-back-N.
+    /// </summary>
+    internal int PacketsInFlightLimit
+    {
+        get
+        {
+            const int MaxWindow = 1024;
+            const int MinWindow = 16;
+            const int PerPacketOverhead = 1024; // what the kernel charges per datagram beyond its bytes (skb, page rounding)
+            // SO_RCVBUF reads back as the limit the kernel compares those charges with.
+            long packets = Socket.ReceiveBufferSize / (ActiveMtu.ToBytes() + PerPacketOverhead);
+            return (int)Math.Clamp(packets, MinWindow, MaxWindow);
+        }
+    }
 
     /// <summary>Active MTU: 4096 on loopback, else 1024 (fits a 1500-byte Ethernet MTU with headers).</summary>
     internal PathMtu ActiveMtu => IPAddress.IsLoopback(Options.BindAddress) ? PathMtu.Mtu4096 : PathMtu.Mtu1024;

@@ -9,11 +9,30 @@ public sealed class LoopbackTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0", bool batchedIo = true, bool segmentation = true) =>
+    private static ManagedRoceDevice Open(string address, int port, string name = "mroce0", bool batchedIo = true, bool segmentation = true, int socketBufferBytes = 8 << 20) =>
         new ManagedRoceProvider(new ManagedRoceOptions
         {
-            Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port, BatchedIo = batchedIo, UdpSegmentationOffload = segmentation }],
+            Devices = [new ManagedRoceDeviceOptions { Name = name, BindAddress = IPAddress.Parse(address), Port = port, BatchedIo = batchedIo, UdpSegmentationOffload = segmentation, SocketBufferBytes = socketBufferBytes }],
         }).OpenManagedDevice();
+
+    [Test]
+    public async Task Small_socket_buffers_shrink_the_window_so_bulk_transfers_lose_nothing()
+    {
+        // A receive buffer of 256 KiB holds far fewer than the default window of 4 KiB packets (as
+        // unprivileged processes get under net.core.rmem_max): the window must shrink to fit it, or
+        // each burst overflows the buffer and goes back N.
+        using var deviceA = Open("127.0.0.1", 0, socketBufferBytes: 256 << 10);
+        using var deviceB = Open("127.0.0.1", 0, socketBufferBytes: 256 << 10);
+        Assert.That(deviceA.PacketsInFlightLimit, Is.InRange(16, 128), $"window for a {deviceA.Socket.ReceiveBufferSize}-byte receive buffer");
+        using var a = new QueuePairSide(deviceA, 8 << 20);
+        using var b = new QueuePairSide(deviceB, 8 << 20);
+        QueuePairSide.ConnectPair(a, b, (ushort)deviceA.LocalEndPoint.Port, (ushort)deviceB.LocalEndPoint.Port);
+        await ExerciseAsync(a, b, readLength: 4 << 20);
+        await ExerciseAsync(b, a, readLength: 4 << 20);
+        var countersA = ((ManagedQueuePair)a.QueuePair).Counters;
+        var countersB = ((ManagedQueuePair)b.QueuePair).Counters;
+        Assert.That((countersA.Retransmissions, countersA.Timeouts, countersB.Retransmissions, countersB.Timeouts), Is.EqualTo((0L, 0L, 0L, 0L)), "nothing was lost to a full receive buffer");
+    }
 
     [Test]
     public async Task Sendmmsg_without_segmentation_offload_interoperates_with_it()

@@ -66,6 +66,45 @@ public sealed class InvariantCrcTests
     }
 
     [Test]
+    public void Matches_the_kernel_algorithm_for_payload_sized_packets_of_every_length_class()
+    {
+        // FsCheck's arrays are short; the folding path starts at 256 bytes and has 256/64/16-byte
+        // steps and a tail, so every length from 0 to 600 and random ones up to 9000 are checked.
+        var random = new Random(20261201);
+        var lengths = Enumerable.Range(0, 601).Concat(Enumerable.Range(0, 200).Select(_ => random.Next(600, 9001)));
+        foreach (int length in lengths)
+        {
+            var payload = new byte[length];
+            random.NextBytes(payload);
+            bool ipv6 = (length & 1) == 1;
+            var transport = new byte[RocePacketWriter.PacketLength(RoceOpcode.SendOnly, payload.Length)];
+            payload.CopyTo(RocePacketWriter.Write(transport, new BaseTransportHeader { Opcode = (byte)RoceOpcode.SendOnly, DestinationQueuePair = 0x12, Psn = new Psn((uint)length) }, payload.Length));
+            var src = new byte[ipv6 ? 16 : 4];
+            var dst = new byte[ipv6 ? 16 : 4];
+            random.NextBytes(src);
+            random.NextBytes(dst);
+            byte[] datagram = BuildIpDatagram(src, dst, 4791, 50000, transport, random);
+            var addressing = new IcrcAddressing(Gid.FromIPAddress(new IPAddress(src)), Gid.FromIPAddress(new IPAddress(dst)), 4791, 50000);
+            Assert.That(InvariantCrc.Compute(transport, addressing), Is.EqualTo(KernelReferenceIcrc(datagram, ipv6)), $"payload of {length} bytes, IPv{(ipv6 ? 6 : 4)}");
+        }
+    }
+
+    [Test]
+    public void Folding_crc_continues_any_register_like_the_bitwise_crc()
+    {
+        TestContext.Out.WriteLine($"512-bit folding on this CPU: {FoldingCrc32.IsAccelerated}");
+        var random = new Random(7);
+        var scratch = new System.IO.Hashing.Crc32();
+        for (int length = 0; length < 1200; length += length < 300 ? 1 : 7)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            uint register = (uint)random.Next() ^ ((uint)random.Next() << 16);
+            Assert.That(FoldingCrc32.Update(register, data, scratch), Is.EqualTo(Crc32Le(register, data)), $"{length} bytes");
+        }
+    }
+
+    [Test]
     public void A_kernel_packet_with_a_random_ipv4_identification_verifies_and_the_identification_is_recovered()
     {
         Prop.ForAll<byte[], ushort>((payloadSource, identification) =>

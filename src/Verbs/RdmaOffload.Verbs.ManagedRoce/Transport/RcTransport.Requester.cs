@@ -19,6 +19,9 @@ internal sealed partial class RcTransport
     /// <summary>Something was sent and not yet acknowledged (possibly part of a partly sent request).</summary>
     private bool HasUnacknowledgedWork => _sqHead < _sqTail && (_sqHead < _sqTransmit || Psn.Distance(_unackedPsn, _sentLimitPsn) > 0);
 
+    /// <summary>Responses one READ request asks for at most: never more than the window.</summary>
+    private int ReadChunkPackets => Math.Min(_options.ReadRequestPackets, _options.MaxPacketsInFlight);
+
     private long NextRequesterDeadline()
     {
         if (State != QueuePairState.ReadyToSend)
@@ -37,7 +40,12 @@ internal sealed partial class RcTransport
             return false;
         }
 
-        if (Psn.Distance(_unackedPsn, _transmitPsn) >= _options.MaxPacketsInFlight)
+        // A READ request asks for a whole chunk of responses at once: it goes only when they all fit
+        // in the window (or nothing is in flight), so the responses never outrun the receive buffer
+        // the window was sized for.
+        int inFlight = Psn.Distance(_unackedPsn, _transmitPsn);
+        int adding = wqe.IsRead ? Math.Clamp(wqe.PacketCount - Psn.Distance(wqe.FirstPsn, _transmitPsn), 1, ReadChunkPackets) : 1;
+        if (inFlight > 0 && inFlight + adding > _options.MaxPacketsInFlight)
         {
             return false;
         }
@@ -121,7 +129,7 @@ internal sealed partial class RcTransport
         {
             // A large READ goes out as several requests of at most ReadRequestPackets responses each, so
             // the in-flight window paces the responses too; a retry asks only for the rest of its chunk.
-            int chunk = _options.ReadRequestPackets;
+            int chunk = ReadChunkPackets;
             int endIndex = Math.Min(wqe.PacketCount, ((index / chunk) + 1) * chunk);
             long endOffset = Math.Min(wqe.Length, (long)endIndex * _mtu);
             var reth = new RdmaExtendedTransportHeader(wqe.RemoteAddress + (ulong)offset, wqe.RemoteKey, (uint)(endOffset - offset));

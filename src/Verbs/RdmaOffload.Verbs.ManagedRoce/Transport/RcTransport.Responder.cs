@@ -4,7 +4,7 @@ namespace RdmaOffload.Verbs.ManagedRoce.Transport;
 
 internal sealed partial class RcTransport
 {
-    private const int MaxPendingReadResponses = 32;
+    private const int MaxPendingReadResponses = 128;
 
     /// <summary>A READ being answered: responses go out in PSN order from the responder's queue.</summary>
     private struct ReadResponseJob

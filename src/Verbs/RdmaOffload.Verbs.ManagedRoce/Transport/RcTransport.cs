@@ -20,7 +20,7 @@ internal sealed record RcTransportOptions
     public int MaxInlineData { get; init; }
 
     /// <summary>Request packets sent but not acknowledged before the requester waits.</summary>
-    public int MaxPacketsInFlight { get; init; } = 256;
+    public int MaxPacketsInFlight { get; init; } = 1024;
 
     /// <summary>READ responses one READ request asks for at most (larger READs are split).</summary>
     public int ReadRequestPackets { get; init; } = 64;

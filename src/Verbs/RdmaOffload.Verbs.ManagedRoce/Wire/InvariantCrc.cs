@@ -96,7 +96,14 @@ public static class InvariantCrc
         pseudo[offset + 4] = 0xFF; // BTH resv8a masked
         offset += BaseTransportHeader.Length;
         crc.Append(pseudo[..offset]);
-        crc.Append(packet[BaseTransportHeader.Length..^RocePacket.IcrcLength]);
+        var rest = packet[BaseTransportHeader.Length..^RocePacket.IcrcLength];
+        if (FoldingCrc32.IsAccelerated && rest.Length >= FoldingCrc32.MinimumLength)
+        {
+            // Payload-sized packets: the wider folding, continuing from the register after the headers.
+            return ~FoldingCrc32.Update(~crc.GetCurrentHashAsUInt32(), rest, crc);
+        }
+
+        crc.Append(rest);
         return crc.GetCurrentHashAsUInt32();
     }
 
