@@ -16,48 +16,14 @@ namespace RdmaOffload.Verbs.RxeInteropTests;
 // answer from the managed peer in the first runs, cause not yet found; until then only IPv4 runs.
 [TestFixture("IPv4")]
 [NonParallelizable]
-public sealed class KernelRxeInteropTests(string family)
+public sealed class KernelRxeInteropTests(string family) : InteropFixture(family)
 {
     private static readonly int[] Sizes = [0, 1, 4096, 65536 + 3, 1 << 20, 16 << 20];
-
-    private IbVerbsProvider? _provider;
-    private IRdmaDevice? _device;
-    private InteropEndpoint? _kernel;
-    private PeerProcess? _peer;
-    private int _seed = 1;
-
-    private bool IsIPv6 => family == "IPv6";
-
-    private InteropEndpoint Kernel => _kernel ?? throw new InvalidOperationException("not set up");
-
-    private PeerProcess Peer => _peer ?? throw new InvalidOperationException("not set up");
-
-    [OneTimeSetUp]
-    public void Connect()
-    {
-        _provider = new IbVerbsProvider();
-        _device = _provider.OpenDevice(InteropNetwork.RxeDevice);
-        _kernel = new InteropEndpoint(_device, IsIPv6 ? InteropNetwork.KernelIPv6 : InteropNetwork.KernelIPv4, psn: 0x000100);
-        _peer = PeerProcess.Start(IsIPv6 ? InteropNetwork.PeerIPv6 : InteropNetwork.PeerIPv4, verifyIcrc: IsIPv6);
-        var managedEndpoint = _peer.Endpoint();
-        Assert.That(managedEndpoint.Gid.ToIPAddress(), Is.EqualTo(IsIPv6 ? InteropNetwork.PeerIPv6 : InteropNetwork.PeerIPv4), "the managed device's GID is its address");
-        _peer.Call("connect " + PeerCommands.EncodeEndpoint(_kernel.LocalEndpoint));
-        _kernel.Connect(managedEndpoint);
-    }
-
-    [OneTimeTearDown]
-    public void Disconnect()
-    {
-        _peer?.Dispose();
-        _kernel?.Dispose();
-        _device?.Dispose();
-        _provider?.Dispose();
-    }
 
     [TestCaseSource(nameof(Sizes))]
     public async Task KernelReadsManagedMemory(int size)
     {
-        int seed = _seed++;
+        int seed = NextSeed();
         Peer.Call($"fill {seed} {size}");
         Kernel.Clear(size);
         AssertSuccess(await Kernel.ReadAsync(size), "kernel RDMA READ");
@@ -67,7 +33,7 @@ public sealed class KernelRxeInteropTests(string family)
     [TestCaseSource(nameof(Sizes))]
     public async Task KernelWritesManagedMemory(int size)
     {
-        Kernel.Fill(_seed++, size);
+        Kernel.Fill(NextSeed(), size);
         Peer.Call($"clear {size}");
         AssertSuccess(await Kernel.WriteAsync(size), "kernel RDMA WRITE");
         Assert.That(PeerHash(size), Is.EqualTo(Kernel.Hash(size)));
@@ -76,7 +42,7 @@ public sealed class KernelRxeInteropTests(string family)
     [TestCaseSource(nameof(Sizes))]
     public void ManagedReadsKernelMemory(int size)
     {
-        Kernel.Fill(_seed++, size);
+        Kernel.Fill(NextSeed(), size);
         Peer.Call($"clear {size}");
         Assert.That(Peer.Call($"read {size}"), Does.StartWith("done Success"), "managed RDMA READ");
         Assert.That(PeerHash(size), Is.EqualTo(Kernel.Hash(size)));
@@ -85,7 +51,7 @@ public sealed class KernelRxeInteropTests(string family)
     [TestCaseSource(nameof(Sizes))]
     public void ManagedWritesKernelMemory(int size)
     {
-        Peer.Call($"fill {_seed++} {size}");
+        Peer.Call($"fill {NextSeed()} {size}");
         Kernel.Clear(size);
         Assert.That(Peer.Call($"write {size}"), Does.StartWith("done Success"), "managed RDMA WRITE");
         Assert.That(Kernel.Hash(size), Is.EqualTo(PeerHash(size)));
@@ -102,7 +68,7 @@ public sealed class KernelRxeInteropTests(string family)
         // managed → kernel
         Kernel.Clear(size);
         Kernel.PostReceive(Math.Max(size, 1));
-        Peer.Call($"fill {_seed++} {size}");
+        Peer.Call($"fill {NextSeed()} {size}");
         Assert.That(Peer.Call($"send {size} {immediate}"), Does.StartWith("done Success"));
         var received = await Kernel.WaitAsync();
         AssertSuccess(received, "kernel RECV");
@@ -112,7 +78,7 @@ public sealed class KernelRxeInteropTests(string family)
         // kernel → managed
         Peer.Call($"clear {size}");
         Peer.Call($"recv {Math.Max(size, 1)}");
-        Kernel.Fill(_seed++, size);
+        Kernel.Fill(NextSeed(), size);
         AssertSuccess(await Kernel.SendAsync(size, immediate + 1), "kernel SEND");
         Assert.That(Peer.Call("wait"), Is.EqualTo($"done Success {size} {immediate + 1}"));
         Assert.That(PeerHash(size), Is.EqualTo(Kernel.Hash(size)));
@@ -123,7 +89,7 @@ public sealed class KernelRxeInteropTests(string family)
     {
         const int Size = 64 << 10;
         using var capture = RoceCapture.Start(InteropNetwork.KernelLink);
-        Peer.Call($"fill {_seed++} {Size}");
+        Peer.Call($"fill {NextSeed()} {Size}");
         AssertSuccess(await Kernel.ReadAsync(Size), "kernel RDMA READ");
         AssertSuccess(await Kernel.WriteAsync(Size), "kernel RDMA WRITE");
         Assert.That(Peer.Call($"read {Size}"), Does.StartWith("done Success"));
@@ -151,8 +117,4 @@ public sealed class KernelRxeInteropTests(string family)
     private static string Describe(CapturedRocePacket p) =>
         $"{p.Source}:{p.SourcePort}→{p.Destination}:{p.DestinationPort} id={p.Ipv4Identification} opcode={p.Payload[0]} len={p.Payload.Length}";
 
-    private string PeerHash(int size) => Peer.Call($"hash {size}")["hash ".Length..];
-
-    private static void AssertSuccess(WorkCompletion completion, string what) =>
-        Assert.That(completion.Status, Is.EqualTo(WorkCompletionStatus.Success), what);
 }

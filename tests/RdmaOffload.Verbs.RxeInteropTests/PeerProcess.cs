@@ -5,7 +5,7 @@ using RdmaOffload.Verbs.RxeInteropPeer;
 namespace RdmaOffload.Verbs.RxeInteropTests;
 
 /// <summary>The managed-roce peer, started in the interop namespace, driven line by line.</summary>
-internal sealed class PeerProcess : IDisposable
+public sealed class PeerProcess : IDisposable
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(180);
     private readonly Process _process;
