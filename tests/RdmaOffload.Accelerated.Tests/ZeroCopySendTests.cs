@@ -126,6 +126,31 @@ public sealed class ZeroCopySendTests
     }
 
     [Test]
+    public async Task Closing_while_the_client_does_not_read_resets_it_after_the_timeout_and_returns_every_block()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var host = await world.ConnectHostAsync(2);
+        var client = new WithholdingClient();
+        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+        // More than the client's window, the adapter's read ring and the output threshold together: the flush waits.
+        var writing = connection.Output.WriteAsync(new byte[1024 * 1024]).AsTask();
+        await Task.Delay(500);
+        Assert.That(writing.IsCompleted, Is.False, "the flush waits for acknowledgments");
+
+        var closing = connection.DisposeAsync(TimeSpan.FromMilliseconds(500)).AsTask();
+
+        await closing.WaitAsync(AcceleratedWorld.Timeout);
+
+        // The adapter's RST may fall outside a zero receive window, so the client opens its window again; either
+        // way it must end up reset, never see a graceful end.
+        world.Link.Post(client.StartReading);
+        Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.ResetByPeer));
+        Assert.That(async () => await writing.WaitAsync(AcceleratedWorld.Timeout), Throws.InstanceOf<Exception>(), "the stalled writer fails");
+        Assert.That(host.MemoryPool.RentedBlocks, Is.Zero);
+    }
+
+    [Test]
     public async Task A_reset_while_sends_are_in_flight_fails_the_writer_and_returns_every_block()
     {
         await using var world = await AcceleratedWorld.StartAsync();
