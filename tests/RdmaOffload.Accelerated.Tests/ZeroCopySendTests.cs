@@ -177,4 +177,32 @@ public sealed class ZeroCopySendTests
         await connection.DisposeAsync();
         Assert.That(host.MemoryPool.RentedBlocks, Is.Zero);
     }
+
+    [Test]
+    public async Task With_the_pool_exhausted_output_falls_back_to_copies_through_few_send_buffers_and_stays_intact()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var tinyPool = new HostAgent.Memory.RegisteredMemoryPoolOptions { BlockSize = 4096, BlocksPerSlab = 4, MaxSlabs = 1 };
+        var host = await world.ConnectHostAsync(2, sendBufferCount: 8, memoryPool: tinyPool);
+        var requests = new List<byte[]>();
+        _ = EchoSizeServer.ServeAsync(host, requests);
+
+        var clients = Enumerable.Range(0, 20)
+            .Select(i => new TestClient(EchoSizeServer.Request(responseSize: 1024 * 1024, requestSize: 64, seed: 200 + i)))
+            .ToList();
+        foreach (var client in clients)
+        {
+            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        }
+
+        foreach (var client in clients)
+        {
+            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
+        }
+
+        Assert.That(host.MemoryPool.UnregisteredRents, Is.GreaterThan(0), "the pool hit its bound");
+        Assert.That(host.BytesSentByCopy, Is.GreaterThan(0), "unregistered segments were copied");
+        Assert.That(host.BytesSentInPlace + host.BytesSentByCopy, Is.EqualTo(20L * 1024 * 1024));
+    }
 }
