@@ -354,7 +354,7 @@ public sealed partial class AcceleratedConnection
                 var send = done.Direct!;
                 if (--send.Outstanding == 0 && send.Posted == send.Length)
                 {
-                    send.Cancellation.Dispose();
+                    send.Cancellation.Unregister(); // not Dispose: it would wait for a running callback, which waits for the gate
                     send.Completion.TrySetResult();
                 }
 
