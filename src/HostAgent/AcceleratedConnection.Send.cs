@@ -7,8 +7,9 @@ namespace RdmaOffload.HostAgent;
 /// <summary>
 /// The send loop: <see cref="Output"/>'s segments, which live in the link's registered pool, are described to the
 /// adapter in place (no copy) and the pipe is advanced past bytes only once the adapter reports the client
-/// acknowledged them; the output writer waits while the unacknowledged bytes reach the pause threshold. Segments outside registered memory
-/// are copied into registered send buffers. <see cref="SendAsync"/> sends registered memory the application owns.
+/// acknowledged them; the output writer waits while the unacknowledged bytes reach the pause threshold. Segments
+/// outside registered memory are copied into registered send buffers. <see cref="SendAsync"/> sends registered
+/// memory the application owns.
 /// </summary>
 public sealed partial class AcceleratedConnection
 {
