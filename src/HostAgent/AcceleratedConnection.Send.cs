@@ -7,8 +7,9 @@ namespace RdmaOffload.HostAgent;
 /// <summary>
 /// The send loop: <see cref="Output"/>'s segments, which live in the link's registered pool, are described to the
 /// adapter in place (no copy) and the pipe is advanced past bytes only once the adapter reports the client
-/// acknowledged them; the output writer waits while the unacknowledged bytes reach the pause threshold. Segments outside registered memory
-/// are copied into registered send buffers. <see cref="SendAsync"/> sends registered memory the application owns.
+/// acknowledged them; the output writer waits while the unacknowledged bytes reach the pause threshold. Segments
+/// outside registered memory are copied into registered send buffers. <see cref="SendAsync"/> sends registered
+/// memory the application owns.
 /// </summary>
 public sealed partial class AcceleratedConnection
 {
@@ -160,53 +161,51 @@ public sealed partial class AcceleratedConnection
         var pool = _link.MemoryPool;
         long done = 0;
         var run = default(RegisteredRun);
-        foreach (var segment in unposted)
+        var rest = unposted;
+        while (!rest.IsEmpty)
         {
-            var memory = segment;
-            while (!memory.IsEmpty)
+            var memory = rest.First;
+            if (pool.TryGetRemote(memory, out var address, out var remoteKey))
             {
-                if (pool.TryGetRemote(memory, out var address, out var remoteKey))
+                var take = Math.Min(memory.Length, MaxDescriptorLength);
+                if (run.Length > 0 && run.RemoteKey == remoteKey && run.Address + (ulong)run.Length == address && run.Length + take <= MaxDescriptorLength)
                 {
-                    var take = (int)Math.Min(memory.Length, MaxDescriptorLength);
-                    if (run.Length > 0 && run.RemoteKey == remoteKey && run.Address + (ulong)run.Length == address && run.Length + take <= MaxDescriptorLength)
-                    {
-                        run = run with { Length = run.Length + take }; // contiguous blocks: one descriptor
-                    }
-                    else
-                    {
-                        if (run.Length > 0 && !TryPost(run.Address, run.RemoteKey, run.Length, SendKind.Pipe))
-                        {
-                            return done;
-                        }
-
-                        done += run.Length;
-                        run = new RegisteredRun(address, remoteKey, take);
-                    }
-
-                    memory = memory[take..];
-                    continue;
+                    run = run with { Length = run.Length + take }; // contiguous blocks: one descriptor
                 }
-
-                if (run.Length > 0)
+                else
                 {
-                    if (!TryPost(run.Address, run.RemoteKey, run.Length, SendKind.Pipe))
+                    if (run.Length > 0 && !TryPost(run.Address, run.RemoteKey, run.Length, SendKind.Pipe))
                     {
                         return done;
                     }
 
                     done += run.Length;
-                    run = default;
+                    run = new RegisteredRun(address, remoteKey, take);
                 }
 
-                var copied = await TryPostCopyAsync(memory).ConfigureAwait(false);
-                if (copied == 0)
+                rest = rest.Slice(take);
+                continue;
+            }
+
+            if (run.Length > 0)
+            {
+                if (!TryPost(run.Address, run.RemoteKey, run.Length, SendKind.Pipe))
                 {
                     return done;
                 }
 
-                done += copied;
-                memory = memory[copied..];
+                done += run.Length;
+                run = default;
             }
+
+            var copied = await TryPostCopyAsync(ForeignPrefix(rest, _link.SendBuffers.BufferSize)).ConfigureAwait(false);
+            if (copied == 0)
+            {
+                return done;
+            }
+
+            done += copied;
+            rest = rest.Slice(copied);
         }
 
         if (run.Length > 0 && TryPost(run.Address, run.RemoteKey, run.Length, SendKind.Pipe))
@@ -217,8 +216,25 @@ public sealed partial class AcceleratedConnection
         return done;
     }
 
-    /// <summary>Foreign memory: copies up to one send buffer of it and posts that; 0 when no descriptor slot is free.</summary>
-    private async ValueTask<int> TryPostCopyAsync(ReadOnlyMemory<byte> memory)
+    /// <summary>The leading segments of <paramref name="bytes"/> outside registered memory, at most <paramref name="max"/> bytes.</summary>
+    private ReadOnlySequence<byte> ForeignPrefix(ReadOnlySequence<byte> bytes, int max)
+    {
+        long length = 0;
+        foreach (var segment in bytes)
+        {
+            if (length >= max || _link.MemoryPool.TryGetRemote(segment, out _, out _))
+            {
+                break;
+            }
+
+            length += segment.Length;
+        }
+
+        return bytes.Slice(0, Math.Min(length, max));
+    }
+
+    /// <summary>Copies foreign bytes (several small segments fill one buffer) into a send buffer and posts it; 0 when no descriptor slot is free.</summary>
+    private async ValueTask<int> TryPostCopyAsync(ReadOnlySequence<byte> bytes)
     {
         lock (_link.Gate)
         {
@@ -230,8 +246,8 @@ public sealed partial class AcceleratedConnection
 
         var buffers = _link.SendBuffers;
         var id = await buffers.RentAsync(_sendAbort.Token).ConfigureAwait(false);
-        var length = Math.Min(memory.Length, buffers.BufferSize);
-        memory.Span[..length].CopyTo(buffers.Buffer(id));
+        var length = (int)bytes.Length;
+        bytes.CopyTo(buffers.Buffer(id));
         if (!TryPost(buffers.AddressOf(id), buffers.RemoteKey, length, SendKind.Copy, id))
         {
             buffers.Return(id);
@@ -339,7 +355,7 @@ public sealed partial class AcceleratedConnection
                 var send = done.Direct!;
                 if (--send.Outstanding == 0 && send.Posted == send.Length)
                 {
-                    send.Cancellation.Dispose();
+                    send.Cancellation.Unregister(); // not Dispose: it would wait for a running callback, which waits for the gate
                     send.Completion.TrySetResult();
                 }
 

@@ -77,7 +77,8 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
 
     /// <summary>
     /// Ends the application's use of the connection: completes both pipes (FIN if the output was still open),
-    /// waits for the close to finish and resets the connection if it does not within 30 seconds.
+    /// waits for the client to acknowledge every byte and finish, and resets the connection if that does not
+    /// happen within 30 seconds.
     /// </summary>
     public async ValueTask DisposeAsync() => await DisposeAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
@@ -88,16 +89,17 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     {
         await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        await _sendPump.ConfigureAwait(false);
         try
         {
-            await _closed.Task.WaitAsync(timeout).ConfigureAwait(false);
+            // The send loop ends once the client acknowledged every byte: a client that stops reading is reset too.
+            await Task.WhenAll(_sendPump, _closed.Task).WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             Abort();
         }
 
+        await _sendPump.ConfigureAwait(false);
         await _receivePump.ConfigureAwait(false);
         _sendAbort.Dispose();
     }

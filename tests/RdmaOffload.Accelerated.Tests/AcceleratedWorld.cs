@@ -43,7 +43,8 @@ internal sealed class AcceleratedWorld : IAsyncDisposable
     }
 
     /// <summary>Links a host, identity host-<paramref name="hostNumber"/>, from a loopback address of its own.</summary>
-    public async Task<AcceleratedListener> ConnectHostAsync(int hostNumber, byte[]? secret = null, int maxConnections = 128, int sendBufferCount = 128)
+    public async Task<AcceleratedListener> ConnectHostAsync(
+        int hostNumber, byte[]? secret = null, int maxConnections = 128, int sendBufferCount = 128, HostAgent.Memory.RegisteredMemoryPoolOptions? memoryPool = null)
     {
         var manager = Manager(FreshAddress());
         var host = await AcceleratedListener.ConnectAsync(manager, new HostAgentOptions
@@ -54,6 +55,7 @@ internal sealed class AcceleratedWorld : IAsyncDisposable
             ServicePort = ServicePort,
             MaxConnections = maxConnections,
             SendBufferCount = sendBufferCount,
+            MemoryPool = memoryPool ?? new(),
         }, new ProgressLogger($"host-{hostNumber}")).WaitAsync(Timeout);
         _hosts.Add(host);
         return host;

@@ -126,6 +126,31 @@ public sealed class ZeroCopySendTests
     }
 
     [Test]
+    public async Task Closing_while_the_client_does_not_read_resets_it_after_the_timeout_and_returns_every_block()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var host = await world.ConnectHostAsync(2);
+        var client = new WithholdingClient();
+        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+        // More than the client's window, the adapter's read ring and the output threshold together: the flush waits.
+        var writing = connection.Output.WriteAsync(new byte[1024 * 1024]).AsTask();
+        await Task.Delay(500);
+        Assert.That(writing.IsCompleted, Is.False, "the flush waits for acknowledgments");
+
+        var closing = connection.DisposeAsync(TimeSpan.FromMilliseconds(500)).AsTask();
+
+        await closing.WaitAsync(AcceleratedWorld.Timeout);
+
+        // The adapter's RST may fall outside a zero receive window, so the client opens its window again; either
+        // way it must end up reset, never see a graceful end.
+        world.Link.Post(client.StartReading);
+        Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.ResetByPeer));
+        Assert.That(async () => await writing.WaitAsync(AcceleratedWorld.Timeout), Throws.InstanceOf<Exception>(), "the stalled writer fails");
+        Assert.That(host.MemoryPool.RentedBlocks, Is.Zero);
+    }
+
+    [Test]
     public async Task A_reset_while_sends_are_in_flight_fails_the_writer_and_returns_every_block()
     {
         await using var world = await AcceleratedWorld.StartAsync();
@@ -151,5 +176,67 @@ public sealed class ZeroCopySendTests
         await connection.Closed.WaitAsync(AcceleratedWorld.Timeout);
         await connection.DisposeAsync();
         Assert.That(host.MemoryPool.RentedBlocks, Is.Zero);
+    }
+
+    [Test]
+    public async Task With_the_pool_exhausted_output_falls_back_to_copies_through_few_send_buffers_and_stays_intact()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var tinyPool = new HostAgent.Memory.RegisteredMemoryPoolOptions { BlockSize = 4096, BlocksPerSlab = 4, MaxSlabs = 1 };
+        var host = await world.ConnectHostAsync(2, sendBufferCount: 8, memoryPool: tinyPool);
+        var requests = new List<byte[]>();
+        _ = EchoSizeServer.ServeAsync(host, requests);
+
+        var clients = Enumerable.Range(0, 20)
+            .Select(i => new TestClient(EchoSizeServer.Request(responseSize: 1024 * 1024, requestSize: 64, seed: 200 + i)))
+            .ToList();
+        foreach (var client in clients)
+        {
+            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        }
+
+        foreach (var client in clients)
+        {
+            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
+        }
+
+        Assert.That(host.MemoryPool.UnregisteredRents, Is.GreaterThan(0), "the pool hit its bound");
+        Assert.That(host.BytesSentByCopy, Is.GreaterThan(0), "unregistered segments were copied");
+        Assert.That(host.BytesSentInPlace + host.BytesSentByCopy, Is.EqualTo(20L * 1024 * 1024));
+    }
+
+    [Test]
+    public async Task Cancelling_a_SendAsync_not_yet_handed_to_the_adapter_withdraws_it_and_the_rest_still_arrives()
+    {
+        await using var world = await AcceleratedWorld.StartAsync();
+        var host = await world.ConnectHostAsync(2);
+        var client = new WithholdingClient();
+        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+
+        // 40 × 64 KiB: the client's window and the adapter's ring take a few, 16 descriptors are in flight, the last wait.
+        const int count = 40;
+        const int size = 64 * 1024;
+        using var region = host.MemoryPool.AllocateRegion(count * size);
+        for (int i = 0; i < count; i++)
+        {
+            region.Memory.Span.Slice(i * size, size).Fill((byte)i);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var sends = Enumerable.Range(0, count)
+            .Select(i => connection.SendAsync(region.Memory.Slice(i * size, size), i == count - 1 ? cancel.Token : default).AsTask())
+            .ToList();
+        await Task.Delay(500);
+        cancel.Cancel();
+
+        Assert.That(async () => await sends[^1].WaitAsync(AcceleratedWorld.Timeout), Throws.InstanceOf<OperationCanceledException>());
+        world.Link.Post(client.StartReading);
+        await Task.WhenAll(sends.Take(count - 1)).WaitAsync(AcceleratedWorld.Timeout);
+        await connection.DisposeAsync();
+        Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
+        var expected = region.Memory[..((count - 1) * size)].ToArray();
+        Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(expected)), "every buffer but the withdrawn one, in order");
     }
 }
