@@ -227,6 +227,17 @@ public sealed partial class TcpConnection
     private void SendReset(SeqNumber seq) =>
         _stack.TransmitReset(FourTuple, seq, _rcvNxt, State == TcpState.SynSent ? TcpFlags.Rst : TcpFlags.Rst | TcpFlags.Ack);
 
+    /// <summary>
+    /// The sequence number for a RST we originate: SND.NXT while it lies within the peer's window, else the window's
+    /// right edge. A peer that shrank its window (to zero, say) left bytes in flight beyond its edge; a RST at SND.NXT
+    /// would then be out of its window and silently dropped (RFC 9293 §3.10.7.4; Linux's tcp_acceptable_seq).
+    /// </summary>
+    private SeqNumber AcceptableResetSequence()
+    {
+        var rightEdge = _sndUna.Add((int)Math.Min(_sndWnd, int.MaxValue));
+        return _sndNxt.IsAfter(rightEdge) ? rightEdge : _sndNxt;
+    }
+
     private void OnSegmentSent()
     {
         _ackNow = false;

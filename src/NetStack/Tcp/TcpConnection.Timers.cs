@@ -78,7 +78,7 @@ public sealed partial class TcpConnection
         {
             if (_keepAliveProbesSent >= _settings.KeepAliveProbes)
             {
-                SendReset(_sndNxt);
+                SendReset(AcceptableResetSequence());
                 EnterClosed(TcpCloseReason.TimedOut, notify: true);
                 return;
             }
@@ -120,7 +120,7 @@ public sealed partial class TcpConnection
 
         if (_consecutiveTimeouts > _settings.MaxRetransmissions)
         {
-            SendReset(_sndNxt);
+            SendReset(AcceptableResetSequence());
             EnterClosed(TcpCloseReason.TimedOut, notify: true);
             return;
         }

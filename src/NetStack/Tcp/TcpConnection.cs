@@ -234,7 +234,7 @@ public sealed partial class TcpConnection
 
         if (State is not (TcpState.SynSent or TcpState.TimeWait))
         {
-            SendReset(_sndNxt);
+            SendReset(AcceptableResetSequence());
         }
 
         EnterClosed(TcpCloseReason.Aborted, notify: true);

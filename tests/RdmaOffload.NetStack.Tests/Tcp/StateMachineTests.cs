@@ -113,6 +113,26 @@ public sealed class StateMachineTests
     }
 
     [Test]
+    public void Abort_resets_with_a_sequence_number_the_peer_accepts_after_it_shrank_its_window_to_zero()
+    {
+        var payload = TestConnection.RandomPayload(20_000, 3);
+        var (peer, acceptor) = Listening(factory: () => new TestConnection(payload) { CloseAfterSend = false });
+        var (serverIsn, server) = Establish(peer, acceptor);
+        var data = peer.TakeSegments().Where(s => s.Payload.Length > 0).ToList();
+        Assert.That(data, Has.Count.GreaterThan(1));
+
+        // The peer takes only the first segment and closes its window: the rest in flight lies beyond its edge.
+        var accepted = serverIsn + 1 + (uint)data[0].Payload.Length;
+        peer.Send(ClientPort, ServerPort, ClientIsn + 1, accepted, TcpFlags.Ack, 0, options: ScriptedPeer.Timestamps(102, data[0].Options.TimestampValue));
+        server.Connection!.Abort();
+
+        // RFC 9293 §3.10.7.4 with a zero window accepts only SEQ = RCV.NXT: the RST must carry that, not SND.NXT
+        // (Linux does the same: tcp_acceptable_seq).
+        var reset = peer.TakeSegments().Single(s => s.Has(TcpFlags.Rst));
+        Assert.That(reset.Seq, Is.EqualTo(accepted));
+    }
+
+    [Test]
     public void Syn_in_established_draws_challenge_ack_not_reset()
     {
         var (peer, acceptor) = Listening();
