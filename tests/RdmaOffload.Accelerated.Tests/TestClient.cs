@@ -2,8 +2,11 @@ using RdmaOffload.NetStack.Tcp;
 
 namespace RdmaOffload.Accelerated.Tests;
 
-/// <summary>A client on the client stack: sends <see cref="Request"/> (then FIN, unless told not to) and collects the response.</summary>
-internal sealed class TestClient(byte[] request, bool finishAfterRequest = true) : ITcpConnectionHandler
+/// <summary>
+/// A client on the client stack: sends <see cref="Request"/> (then FIN, unless told not to) and collects the response;
+/// with <c>grantCredit: false</c> it stops reading (grants no receive credit), as a stalled client would.
+/// </summary>
+internal sealed class TestClient(byte[] request, bool finishAfterRequest = true, bool grantCredit = true) : ITcpConnectionHandler
 {
     private readonly System.Buffers.ArrayBufferWriter<byte> _received = new();
     private readonly TaskCompletionSource _receiveClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +46,10 @@ internal sealed class TestClient(byte[] request, bool finishAfterRequest = true)
     public void OnDataReceived(TcpConnection connection, ReadOnlySpan<byte> data)
     {
         System.Buffers.BuffersExtensions.Write(_received, data);
-        connection.GrantReceiveCredit(data.Length);
+        if (grantCredit)
+        {
+            connection.GrantReceiveCredit(data.Length);
+        }
     }
 
     public void OnReceiveClosed(TcpConnection connection) => _receiveClosed.TrySetResult();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using RdmaOffload.Accelerated.Tests;
 using RdmaOffload.HostAgent;
 using RdmaOffload.NetStack.Tcp;
 using RdmaOffload.Samples.StaticFileServer.Http;

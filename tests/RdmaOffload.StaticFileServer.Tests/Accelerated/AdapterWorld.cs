@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using RdmaOffload.Accelerated.Tests;
 using RdmaOffload.TargetAdapter;
 using RdmaOffload.Verbs;
 using RdmaOffload.Verbs.ManagedRoce;

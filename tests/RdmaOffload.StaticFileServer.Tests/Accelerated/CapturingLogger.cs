@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using RdmaOffload.Accelerated.Tests;
 
 namespace RdmaOffload.StaticFileServer.Tests.Accelerated;
 
