@@ -59,9 +59,9 @@ internal sealed class ManagedMemoryRegion : IMemoryRegion
         _region.Owner.Deregister(_region);
         if (_ownsMemory)
         {
-            // Safe: the memory came from NativeMemory.AlignedAlloc in AllocateAndRegister and its key
-            // was invalidated just above, so the transports can no longer resolve it.
-            NativeMemory.AlignedFree((void*)_region.Address);
+            // Safe: the memory came from ZeroedPages.Allocate in AllocateAndRegister with this length, and its
+            // key was invalidated just above, so the transports can no longer resolve it.
+            ZeroedPages.Free((void*)_region.Address, (nuint)_region.Length);
         }
 
         _domain.Forget(this);

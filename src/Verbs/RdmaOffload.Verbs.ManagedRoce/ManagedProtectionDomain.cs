@@ -21,23 +21,22 @@ internal sealed class ManagedProtectionDomain : IProtectionDomain
 
     internal MemoryKeyTable Keys { get; } = new();
 
-    // Safe: the block is exactly `length` bytes, cleared before registration; it is freed here if
-    // registration throws, otherwise by ManagedMemoryRegion.Dispose.
+    // Safe: the block is exactly `length` zeroed bytes (ZeroedPages); it is freed here if registration throws,
+    // otherwise by ManagedMemoryRegion.Dispose.
     public unsafe IMemoryRegion AllocateAndRegister(nint length, MemoryAccess access)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
 
-        // Safe: a fresh page-aligned block of exactly `length` bytes, zeroed before anyone sees it;
+        // Safe: a fresh page-aligned block of exactly `length` bytes, zero before anyone sees it;
         // ManagedMemoryRegion.Dispose frees it after invalidating its key.
-        void* memory = NativeMemory.AlignedAlloc((nuint)length, 4096);
-        NativeMemory.Clear(memory, (nuint)length);
+        void* memory = ZeroedPages.Allocate((nuint)length);
         try
         {
             return Track(new ManagedMemoryRegion(Keys.Register((nint)memory, length, access), ownsMemory: true, this));
         }
         catch
         {
-            NativeMemory.AlignedFree(memory);
+            ZeroedPages.Free(memory, (nuint)length);
             throw;
         }
     }

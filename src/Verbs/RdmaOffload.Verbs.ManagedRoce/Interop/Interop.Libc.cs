@@ -76,6 +76,20 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
     public static partial int SendMultipleMessages(nint socket, MultiMessageHeader* messages, uint count, int flags);
 
+    public const int ProtRead = 0x1;
+    public const int ProtWrite = 0x2;
+    public const int MapPrivate = 0x02;
+    public const int MapAnonymous = 0x20;
+
+    /// <summary>MAP_FAILED, (void*)-1.</summary>
+    public static readonly void* MapFailed = (void*)-1;
+
+    [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* MapMemory(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Library, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int UnmapMemory(void* address, nuint length);
+
     [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int ReceiveMultipleMessages(nint socket, MultiMessageHeader* messages, uint count, int flags, void* timeout);
 }
