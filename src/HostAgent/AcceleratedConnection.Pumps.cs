@@ -4,7 +4,7 @@ using RdmaOffload.Protocol.Wire;
 
 namespace RdmaOffload.HostAgent;
 
-/// <summary>The two per-connection loops: adapter-written bytes into <see cref="Input"/>, <see cref="Output"/> into send descriptors.</summary>
+/// <summary>The receive loop: adapter-written bytes into <see cref="Input"/> (the send loop is in AcceleratedConnection.Send.cs).</summary>
 public sealed partial class AcceleratedConnection
 {
     /// <summary>
@@ -66,65 +66,6 @@ public sealed partial class AcceleratedConnection
             }
 
             CheckClosedLocked();
-        }
-    }
-
-    /// <summary>
-    /// Copies what the application writes into registered send buffers and posts one descriptor per buffer. Waiting
-    /// for a free buffer (shared by the link) or a descriptor slot (per connection) is the send back-pressure.
-    /// </summary>
-    private async Task SendPumpAsync()
-    {
-        var reader = _output.Reader;
-        var pool = _link.SendBuffers;
-        var cancel = _sendAbort.Token;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync(cancel).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                while (!buffer.IsEmpty)
-                {
-                    await _sendSlots.WaitAsync(cancel).ConfigureAwait(false);
-                    var id = await pool.RentAsync(cancel).ConfigureAwait(false);
-                    var length = (int)Math.Min(buffer.Length, pool.BufferSize);
-                    buffer.Slice(0, length).CopyTo(pool.Buffer(id));
-                    buffer = buffer.Slice(length);
-                    var descriptor = new SendDescriptor(id, pool.RemoteKey, pool.AddressOf(id), (uint)length);
-                    lock (_link.Gate)
-                    {
-                        if (!_session.PostSend(descriptor).IsAccepted)
-                        {
-                            pool.Return(id);
-                            throw new OperationCanceledException("the connection no longer sends");
-                        }
-
-                        _link.Transport.Send(WorkQueue, descriptor);
-                    }
-                }
-
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
-            }
-
-            await reader.CompleteAsync().ConfigureAwait(false);
-            lock (_link.Gate)
-            {
-                if (_session.OnSent(MessageType.Fin).IsAccepted)
-                {
-                    _link.Transport.Send(WorkQueue, default(Fin));
-                }
-
-                CheckClosedLocked();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            await reader.CompleteAsync(new IOException("The connection was reset.")).ConfigureAwait(false);
         }
     }
 }

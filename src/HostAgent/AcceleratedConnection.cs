@@ -10,7 +10,7 @@ namespace RdmaOffload.HostAgent;
 /// <summary>
 /// One client TCP connection the adapter terminates, seen by the application as a duplex pipe: <see cref="Input"/>
 /// yields the client's bytes (written by the adapter into this host's posted buffers), <see cref="Output"/> sends
-/// bytes the adapter pulls from registered send buffers. Completing <see cref="Output"/> sends FIN; <see cref="Abort"/>
+/// bytes the adapter RDMA-READs straight out of the pipe's registered segments. Completing <see cref="Output"/> sends FIN; <see cref="Abort"/>
 /// resets the client. A reset by the client fails <see cref="Input"/> with an <see cref="IOException"/>.
 /// </summary>
 public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposable
@@ -18,9 +18,9 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     private readonly AcceleratedListener _link;
     private readonly ConnectionSession _session; // under _link.Gate
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
-    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _output;
+    private readonly AcknowledgedOutputWriter _outputWriter;
     private readonly Channel<InboundEvent> _inbound = Channel.CreateUnbounded<InboundEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly SemaphoreSlim _sendSlots;
     private readonly CancellationTokenSource _sendAbort = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receivePump = Task.CompletedTask;
@@ -32,7 +32,12 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
         _session = session;
         RemoteEndPoint = remote;
         LocalEndPoint = local;
-        _sendSlots = new SemaphoreSlim(link.Options.MaxSendsPerConnection);
+        // Output segments come from the link's registered pool, so what the application writes is already where the
+        // adapter can RDMA-READ it. Unacknowledged bytes stay in the pipe; the writer bounds them (not the pipe,
+        // whose threshold counts examined bytes).
+        var pool = link.MemoryPool;
+        _output = new Pipe(new PipeOptions(pool, pauseWriterThreshold: 0, minimumSegmentSize: pool.MaxBufferSize, useSynchronizationContext: false));
+        _outputWriter = new AcknowledgedOutputWriter(_output.Writer, this, link.Options.OutputPauseThreshold);
     }
 
     /// <summary>The client's real address and port.</summary>
@@ -45,7 +50,10 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     public PipeReader Input => _input.Reader;
 
     /// <inheritdoc />
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output => _outputWriter;
+
+    /// <summary>The registered pool this connection's output writes into (its link's).</summary>
+    public Memory.RegisteredMemoryPool MemoryPool => _link.MemoryPool;
 
     /// <summary>Completes when the connection is finished both ways or reset.</summary>
     public Task Closed => _closed.Task;
@@ -63,7 +71,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
             }
 
             _link.Transport.Send(WorkQueue, new Reset(ResetReason.HostAbort));
-            OnResetLocked(new IOException("The connection was aborted by this host."));
+            OnResetLocked(_link.CreateError(ConnectionError.AbortedByHost, "The connection was aborted by this host."));
         }
     }
 
@@ -78,7 +86,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     /// <returns>A task that completes once the connection's resources are released.</returns>
     public async ValueTask DisposeAsync(TimeSpan timeout)
     {
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
         await _sendPump.ConfigureAwait(false);
         try
@@ -92,7 +100,6 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
 
         await _receivePump.ConfigureAwait(false);
         _sendAbort.Dispose();
-        _sendSlots.Dispose();
     }
 
     internal void Start()
@@ -128,7 +135,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
                 _link.Transport.Send(WorkQueue, new Reset(ResetReason.ProtocolViolation));
             }
 
-            OnResetLocked(new IOException($"Protocol violation on the connection: {verdict.Error}"));
+            OnResetLocked(_link.CreateError(ConnectionError.ProtocolViolation, $"Protocol violation on the connection: {verdict.Error}"));
             return;
         }
 
@@ -142,16 +149,15 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
             case MessageType.DataWritten when FrameCodec.TryDecode(frame, out DataWritten written) == DecodeStatus.Ok:
                 _ = _inbound.Writer.TryWrite(new InboundEvent(InboundKind.Data, written.BufferId, written.Offset, written.ByteCount));
                 break;
-            case MessageType.SendCompleted when FrameCodec.TryDecode(frame, out SendCompleted completed) == DecodeStatus.Ok:
-                _link.SendBuffers.Return(completed.DescriptorId);
-                _sendSlots.Release();
+            case MessageType.SendCompleted:
+                OnSendCompletedLocked();
                 break;
             case MessageType.Fin:
                 _ = _inbound.Writer.TryWrite(new InboundEvent(InboundKind.Fin, 0, 0, 0));
                 break;
             case MessageType.Reset:
             case MessageType.ProtocolError:
-                OnResetLocked(new IOException("The client connection was reset."));
+                OnResetLocked(_link.CreateError(ConnectionError.ResetByClient, "The client connection was reset."));
                 return;
         }
 
@@ -163,7 +169,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     {
         lock (_link.Gate)
         {
-            OnResetLocked(new IOException($"The link to the adapter was lost: {cause}"));
+            OnResetLocked(_link.CreateError(ConnectionError.LinkLost, $"The link to the adapter was lost: {cause}"));
         }
     }
 
@@ -174,13 +180,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
             return;
         }
 
-        while (_session.Sends.TryReclaim(out var descriptor))
-        {
-            _link.SendBuffers.Return(descriptor.DescriptorId);
-        }
-
-        _sendAbort.Cancel();
-        _output.Reader.CancelPendingRead();
+        FailSendsLocked(error);
         _input.Writer.CancelPendingFlush();
         _ = _inbound.Writer.TryWrite(new InboundEvent(InboundKind.Reset, 0, 0, 0, error));
         _link.Forget(this);

@@ -30,10 +30,13 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
     private readonly LinkChannel _channel;
     private readonly ReceiveBufferPool _receiveBuffers;
     private readonly SendBufferPool _sendBuffers;
+    private readonly RegisteredMemoryPool _memoryPool;
     private readonly Dictionary<uint, AcceleratedConnection> _connections = [];
     private readonly Channel<AcceleratedConnection> _accepted = Channel.CreateUnbounded<AcceleratedConnection>();
     private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _bytesSentInPlace;
+    private long _bytesSentByCopy;
     private int _disposed;
 
     private AcceleratedListener(HostAgentOptions options, LinkChannel channel, ILogger logger)
@@ -46,10 +49,26 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
         var domain = channel.Connection.ProtectionDomain;
         _receiveBuffers = new ReceiveBufferPool(domain, options.MaxConnections * options.ReceiveBuffersPerConnection, options.ReceiveBufferSize);
         _sendBuffers = new SendBufferPool(domain, options.SendBufferCount, options.SendBufferSize);
+        _memoryPool = new RegisteredMemoryPool(domain, options.MemoryPool);
     }
 
     /// <summary>The adapter's identity, proven during authentication.</summary>
     public string AdapterIdentity => _session.AdapterIdentity;
+
+    /// <summary>
+    /// Registered memory of this link: connections' output pipes write into it, and buffers rented from it (or
+    /// regions allocated in it) can be sent without a copy with <see cref="AcceleratedConnection.SendAsync"/>.
+    /// </summary>
+    public RegisteredMemoryPool MemoryPool => _memoryPool;
+
+    /// <summary>Bytes handed to the adapter straight from registered memory (pipe segments, <c>SendAsync</c> buffers).</summary>
+    public long BytesSentInPlace => Interlocked.Read(ref _bytesSentInPlace);
+
+    /// <summary>Bytes that had to be copied into registered send buffers first (memory outside the registered pool).</summary>
+    public long BytesSentByCopy => Interlocked.Read(ref _bytesSentByCopy);
+
+    /// <summary>The service port this link registered.</summary>
+    public ushort ServicePort => _options.ServicePort;
 
     /// <summary>Completes with the cause when the link to the adapter is lost.</summary>
     public Task<string> Failed => _failed.Task;
@@ -123,6 +142,7 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
         _channel.Dispose();
         _receiveBuffers.Dispose();
         _sendBuffers.Dispose();
+        _memoryPool.Dispose();
         _secret.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -141,6 +161,13 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
     internal SendBufferPool SendBuffers => _sendBuffers;
 
     internal HostAgentOptions Options => _options;
+
+    /// <summary>Makes the exception a connection's pipes fail with; a transport layer may substitute its own types.</summary>
+    internal Func<ConnectionError, string, Exception> ErrorFactory { get; set; } = static (_, message) => new IOException(message);
+
+    internal void CountSent(int length, bool copied) => Interlocked.Add(ref copied ? ref _bytesSentByCopy : ref _bytesSentInPlace, length);
+
+    internal Exception CreateError(ConnectionError kind, string message) => ErrorFactory(kind, message);
 
     /// <summary>Called under the gate once a connection reached a terminal state.</summary>
     internal void Forget(AcceleratedConnection connection)

@@ -35,8 +35,17 @@ public sealed class HostAgentOptions
     /// <summary>Registered send buffers shared by all connections: writers wait when all are in flight.</summary>
     public int SendBufferCount { get; init; } = 128;
 
-    /// <summary>Send descriptors one connection may have outstanding.</summary>
+    /// <summary>Send descriptors one connection may have outstanding (at most the adapter's limit, 64 by default).</summary>
     public int MaxSendsPerConnection { get; init; } = 16;
+
+    /// <summary>
+    /// Unacknowledged bytes a connection's output may hold before the application's writes wait (the bytes in
+    /// flight to the client); writes resume at half of it.
+    /// </summary>
+    public int OutputPauseThreshold { get; init; } = 256 * 1024;
+
+    /// <summary>Sizes of the registered pool the output pipes write into.</summary>
+    public Memory.RegisteredMemoryPoolOptions MemoryPool { get; init; } = new();
 
     /// <summary>Time allowed for connecting, authenticating and registering.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
@@ -53,5 +62,8 @@ public sealed class HostAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferSize, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendsPerConnection, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OutputPauseThreshold, 4096);
+        ArgumentNullException.ThrowIfNull(MemoryPool);
+        MemoryPool.Validate();
     }
 }
