@@ -40,7 +40,7 @@ stop_scenario() {
 # wait_log LOG PATTERN SECONDS PID: until the process prints PATTERN; fails if it exits or time runs out.
 wait_log() {
     local deadline=$((SECONDS + $3))
-    until grep -q -- "$2" "$1" 2>/dev/null; do
+    until grep -q -e "$2" "$1" 2>/dev/null; do
         if ! kill -0 "$4" 2>/dev/null; then START_ERROR="exited before '$2': $(tail -n 3 "$1" | tr '\n' ' ')"; return 1; fi
         if [ $SECONDS -ge $deadline ]; then START_ERROR="no '$2' within $3 s: $(tail -n 3 "$1" | tr '\n' ' ')"; return 1; fi
         sleep 0.2
@@ -167,14 +167,22 @@ start_adapter() {
     net_attach_tap || { START_ERROR="could not put $BENCH_TAP on the bridge"; return 1; }
 }
 
+# The static file sample's host agent takes at most 128 connections (HostAgentOptions.MaxConnections, not
+# configurable in the sample), so C runs two of them — as nginx runs two workers — and the adapter balances
+# between them; their CPU is summed as the server CPU.
+C_HOSTS=${C_HOSTS:-2}
 start_C() {
     start_adapter || return 1
-    spawn static-host dotnet "$STATIC_DLL" --StaticFiles:Root="$WWW" \
-        --RdmaOffload:Adapter=127.0.0.1:18515 --RdmaOffload:SharedSecretFile="$WORK/secret" \
-        --RdmaOffload:HostIdentity=files-1 --RdmaOffload:ServicePort=80 \
-        --Fabric:Provider=managed-roce --Fabric:Address=127.0.0.2
-    SERVER_PIDS=$SPAWNED
-    wait_log "$ADAPTER_LOG" "registered port 80" 60 "$SERVER_PIDS" || return 1
+    local i
+    SERVER_PIDS=""
+    for i in $(seq 1 "$C_HOSTS"); do
+        spawn "static-host-$i" dotnet "$STATIC_DLL" --StaticFiles:Root="$WWW" \
+            --RdmaOffload:Adapter=127.0.0.1:18515 --RdmaOffload:SharedSecretFile="$WORK/secret" \
+            --RdmaOffload:HostIdentity="files-$i" --RdmaOffload:ServicePort=80 \
+            --Fabric:Provider=managed-roce --Fabric:Address="127.0.1.$i"
+        SERVER_PIDS="$SERVER_PIDS $SPAWNED"
+        wait_log "$ADAPTER_LOG" "Host files-$i .*registered port 80" 60 "$SPAWNED" || return 1
+    done
     URL_BASE=http://$BENCH_ADAPTER_IP:80
     wait_http "$URL_BASE/16KiB.bin" 16384 20
 }

@@ -11,7 +11,7 @@ SCENARIOS = {
     "A": ("A", "nginx, kernel TCP, sendfile"),
     "Ap": ("A′", "ASP.NET Core sample, Kestrel sockets, GET /bytes/{n}"),
     "B": ("B", "nginx behind HAProxy mode tcp"),
-    "C": ("C", "static file sample behind the target adapter (managed-roce)"),
+    "C": ("C", "static file sample (two host processes) behind the target adapter (managed-roce)"),
     "D": ("D", "ASP.NET Core sample, RdmaOffload Kestrel transport, behind the adapter (managed-roce), GET /bytes/{n}"),
 }
 SIZE_ORDER = {"64B": 0, "16KiB": 1, "1MiB": 2}
