@@ -37,6 +37,8 @@ run_scale() {
     probe_ok=$(sed -n 's/^PROBE ok=\([0-9]*\).*/\1/p' "$log")
     probe_total=$(sed -n 's/^PROBE ok=[0-9]* total=\([0-9]*\).*/\1/p' "$log")
     [ "$status" = ok ] && [ "${alive:-0}" -lt "$n" ] && status="only ${alive:-0} of $n connections still open after the hold"
+    [ "$status" = ok ] && [ "${probe_ok:-0}" -lt "${probe_total:-0}" ] \
+        && status="$((probe_total - probe_ok)) of $probe_total probe GETs failed:$(sed -n 's/^PROBE .*failures://p' "$log")"
     echo "$n,${alive:-0},$ADAPTER_RSS_BOOT,$a0,$a1,$h0,$h1,${probe_ok:-0},${probe_total:-0},${status//,/;}" >> "$SCALE_CSV"
     echo "  established ${est:-0}, alive after hold ${alive:-0}; adapter RSS $ADAPTER_RSS_BOOT (no host) / $a0 (host linked) -> $a1 KiB, host RSS $h0 -> $h1 KiB; probes ${probe_ok:-0}/${probe_total:-0}; $status"
     stop_scenario

@@ -57,18 +57,29 @@ def alive_count(conns):
 
 
 def probe(conns, path, host, timeout):
-    ok = 0
-    for s in conns:
+    """One GET on each (index, connection) (then closed, as a client done with it would); returns (ok, failure reasons)."""
+    ok, failures = 0, []
+    for index, s in conns:
+        started = time.monotonic()
         try:
             s.setblocking(True)
             s.settimeout(timeout)
             s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-            data = s.recv(64)
+            data = b""
+            while len(data) < 12:
+                chunk = s.recv(64)
+                if not chunk:
+                    break
+                data += chunk
             if data.startswith(b"HTTP/1.1 200"):
                 ok += 1
-        except OSError:
-            pass
-    return ok
+            else:
+                failures.append(f"#{index} got {data[:20]!r}")
+        except OSError as e:
+            failures.append(f"#{index} {type(e).__name__} after {time.monotonic() - started:.1f} s")
+        finally:
+            s.close()
+    return ok, failures
 
 
 def main():
@@ -92,11 +103,11 @@ def main():
     alive = alive_count(conns)
     print(f"ALIVE alive={alive} total={len(conns)}", flush=True)
     step = max(1, len(conns) // max(1, a.probe))
-    sample = conns[::step][: a.probe]
-    ok = probe(sample, a.path, a.host, 5.0)
-    print(f"PROBE ok={ok} total={len(sample)}", flush=True)
+    sample = list(enumerate(conns))[::step][: a.probe]  # (index in opening order, socket)
+    ok, failures = probe(sample, a.path, a.host, 5.0)
+    print(f"PROBE ok={ok} total={len(sample)}" + (f" failures: {'; '.join(failures)}" if failures else ""), flush=True)
     for s in conns:
-        s.close()
+        s.close()  # the probed ones again: harmless
     return 0
 
 
