@@ -88,19 +88,7 @@ public sealed class AdmissionAndFlowTests
         var requests = new List<byte[]>();
         _ = EchoSizeServer.ServeAsync(host, requests);
 
-        var clients = Enumerable.Range(0, 20)
-            .Select(i => new TestClient(EchoSizeServer.Request(responseSize: 1024 * 1024, requestSize: 64, seed: 100 + i)))
-            .ToList();
-        foreach (var client in clients)
-        {
-            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
-        }
-
-        foreach (var client in clients)
-        {
-            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
-            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
-        }
+        await EchoSizeServer.AssertConcurrentResponsesAsync(world, count: 20, responseSize: 1024 * 1024, seed: 100);
     }
 
     [Test]

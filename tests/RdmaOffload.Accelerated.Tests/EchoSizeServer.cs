@@ -27,6 +27,27 @@ internal static class EchoSizeServer
         return request;
     }
 
+    /// <summary>
+    /// Opens <paramref name="count"/> client connections at once, each asking for <paramref name="responseSize"/>
+    /// bytes, and asserts every one closes gracefully with exactly its response.
+    /// </summary>
+    public static async Task AssertConcurrentResponsesAsync(AcceleratedWorld world, int count, int responseSize, int seed)
+    {
+        var clients = Enumerable.Range(0, count)
+            .Select(i => new TestClient(Request(responseSize, requestSize: 64, seed: seed + i)))
+            .ToList();
+        foreach (var client in clients)
+        {
+            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        }
+
+        foreach (var client in clients)
+        {
+            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(NetStack.Tcp.TcpCloseReason.Graceful));
+            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(Response(client.Request))));
+        }
+    }
+
     /// <summary>Serves every accepted connection until the listener fails; returns the requests seen.</summary>
     public static async Task ServeAsync(AcceleratedListener listener, List<byte[]> requests)
     {

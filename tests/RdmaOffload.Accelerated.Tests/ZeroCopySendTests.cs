@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RdmaOffload.HostAgent;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.Tcp;
 
@@ -16,15 +17,22 @@ public sealed class ZeroCopySendTests
         return bytes;
     }
 
+    /// <summary>A client sends one byte and FIN; returns it and the host's connection once the request was read.</summary>
+    private static async Task<(TestClient Client, AcceleratedConnection Connection)> OpenAfterRequestAsync(AcceleratedWorld world, AcceleratedListener host)
+    {
+        var client = new TestClient("x"u8.ToArray());
+        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
+        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
+        _ = await EchoSizeServer.ReadToEndAsync(connection).WaitAsync(AcceleratedWorld.Timeout);
+        return (client, connection);
+    }
+
     [Test]
     public async Task Output_writes_are_read_by_the_adapter_from_registered_memory_without_a_copy()
     {
         await using var world = await AcceleratedWorld.StartAsync();
         var host = await world.ConnectHostAsync(2);
-        var client = new TestClient("x"u8.ToArray());
-        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
-        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
-        _ = await EchoSizeServer.ReadToEndAsync(connection).WaitAsync(AcceleratedWorld.Timeout);
+        var (client, connection) = await OpenAfterRequestAsync(world, host);
 
         var response = Pattern(1024 * 1024, 1);
         await connection.Output.WriteAsync(response);
@@ -41,10 +49,7 @@ public sealed class ZeroCopySendTests
     {
         await using var world = await AcceleratedWorld.StartAsync();
         var host = await world.ConnectHostAsync(2);
-        var client = new TestClient("x"u8.ToArray());
-        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
-        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
-        _ = await EchoSizeServer.ReadToEndAsync(connection).WaitAsync(AcceleratedWorld.Timeout);
+        var (client, connection) = await OpenAfterRequestAsync(world, host);
 
         var head = Pattern(5000, 2);
         var large = Pattern(300_000, 3); // larger than a pool block: the pipe takes it from the unregistered array pool
@@ -70,10 +75,7 @@ public sealed class ZeroCopySendTests
     {
         await using var world = await AcceleratedWorld.StartAsync();
         var host = await world.ConnectHostAsync(2);
-        var client = new TestClient("x"u8.ToArray());
-        await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
-        var connection = await host.AcceptAsync().AsTask().WaitAsync(AcceleratedWorld.Timeout);
-        _ = await EchoSizeServer.ReadToEndAsync(connection).WaitAsync(AcceleratedWorld.Timeout);
+        var (client, connection) = await OpenAfterRequestAsync(world, host);
 
         var head = "head:"u8.ToArray();
         var body = Pattern(3 * 1024 * 1024, 5);
@@ -187,19 +189,7 @@ public sealed class ZeroCopySendTests
         var requests = new List<byte[]>();
         _ = EchoSizeServer.ServeAsync(host, requests);
 
-        var clients = Enumerable.Range(0, 20)
-            .Select(i => new TestClient(EchoSizeServer.Request(responseSize: 1024 * 1024, requestSize: 64, seed: 200 + i)))
-            .ToList();
-        foreach (var client in clients)
-        {
-            await world.Link.ConnectAsync(AcceleratedWorld.ServicePort, client);
-        }
-
-        foreach (var client in clients)
-        {
-            Assert.That(await client.Closed.WaitAsync(AcceleratedWorld.Timeout), Is.EqualTo(TcpCloseReason.Graceful));
-            Assert.That(SHA256.HashData(client.Received), Is.EqualTo(SHA256.HashData(EchoSizeServer.Response(client.Request))));
-        }
+        await EchoSizeServer.AssertConcurrentResponsesAsync(world, count: 20, responseSize: 1024 * 1024, seed: 200);
 
         Assert.That(host.MemoryPool.UnregisteredRents, Is.GreaterThan(0), "the pool hit its bound");
         Assert.That(host.BytesSentByCopy, Is.GreaterThan(0), "unregistered segments were copied");
