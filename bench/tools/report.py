@@ -196,6 +196,7 @@ def main():
     p.add_argument("--scale")
     p.add_argument("--out", required=True)
     p.add_argument("--meta", action="append", default=[])
+    p.add_argument("--note", action="append", default=[], help="a line added under the header")
     a = p.parse_args()
     meta = dict(m.split("=", 1) for m in a.meta)
     cells = load(a.raw)
@@ -226,6 +227,7 @@ def main():
               f"kernel {meta.get('kernel', '?')}, nginx {meta.get('nginx', '?')}, HAProxy {meta.get('haproxy', '?')}, "
               f".NET SDK {meta.get('dotnet', '?')}. {meta.get('reps', '?')} repetition(s) × {meta.get('duration_s', '?')} s "
               f"per cell{' (--quick: the harness check, not a measurement)' if meta.get('quick') == '1' else ''}.")
+    md += [""] + [f"Note: {n}" for n in a.note]
     md += ["", f"Machine load before: `{meta.get('load_before', '?').strip()}`  ",
            f"Machine load after: `{meta.get('load_after', '?').strip()}`", ""]
     md += ["Scenarios (wrk in a client namespace, over one veth to a bridge in the server namespace, for all):", ""]
