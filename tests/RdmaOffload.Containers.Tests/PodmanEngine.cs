@@ -140,9 +140,10 @@ internal static class PodmanEngine
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Socket)!);
         File.Delete(Socket);
-        // Detached (own session) so that it outlives this test run like a system service would.
+        // Detached (own session) so that it outlives this test run like a system service would, and in / so that
+        // removing this checkout cannot leave it in a deleted directory (its container starts then fail).
         var started = await Shell.RunAsync("setsid",
-            ["-f", "sh", "-c", $"exec podman system service --time=0 unix://{Socket} >>/var/log/podman-service.log 2>&1 </dev/null"],
+            ["-f", "sh", "-c", $"cd / && exec podman system service --time=0 unix://{Socket} >>/var/log/podman-service.log 2>&1 </dev/null"],
             TimeSpan.FromSeconds(10));
         started.EnsureSuccess("starting podman system service");
         var deadline = Stopwatch.StartNew();
