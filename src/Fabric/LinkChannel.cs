@@ -8,7 +8,13 @@ namespace RdmaOffload.Fabric;
 /// registered control slots, received into posted RECV slots, plus one-sided READ/WRITE posting. Everything posted
 /// goes through one ordered queue, so a <c>DataWritten</c> SEND posted after its WRITE is never overtaken, and the
 /// send queue is never over-filled: work beyond its depth waits in order until completions free room.
-/// Shared source: compiled into both the host agent and the target adapter.
+/// <para>
+/// Frames are coalesced: several frames share one SEND (a frame batch, which every receiver reads) when they are
+/// sent while the channel dispatches a batch of completions, or — with a flush scheduler, as the adapter gives its
+/// stack thread — until the scheduled flush runs. Frames keep their order among themselves and never precede an RDMA
+/// operation posted before them (a <c>DataWritten</c> still follows its WRITE); an RDMA operation posted later may
+/// leave before frames still waiting for their flush, which no message depends on.
+/// </para>
 /// </summary>
 internal sealed class LinkChannel : IDisposable
 {
@@ -27,14 +33,29 @@ internal sealed class LinkChannel : IDisposable
     private readonly Queue<PendingWork> _pending = new();
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly Action<Action>? _scheduleFlush;
+    private readonly Action _flush;
     private ILinkChannelHandler? _handler;
     private Task? _pollLoop;
     private int _outstanding;
+    private int _openSlot = -1;
+    private int _openLength;
+    private bool _flushScheduled;
+    private int _corks;
     private bool _failed;
     private int _disposed;
 
-    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth)
+    /// <param name="connection">The connected queue pair.</param>
+    /// <param name="receiveSlots">RECV slots kept posted.</param>
+    /// <param name="sendQueueDepth">Work requests in flight at most (the send queue's depth).</param>
+    /// <param name="scheduleFlush">
+    /// Runs its argument soon on some thread (the adapter: after the stack thread's current work); frames sent
+    /// meanwhile share SENDs. Null: a frame sent outside completion dispatch is posted at once.
+    /// </param>
+    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth, Action<Action>? scheduleFlush = null)
     {
+        _scheduleFlush = scheduleFlush;
+        _flush = Flush;
         _connection = connection;
         _receiveSlots = receiveSlots;
         _sendQueueDepth = sendQueueDepth;
@@ -61,13 +82,21 @@ internal sealed class LinkChannel : IDisposable
         _connection.Disconnected.ContinueWith(_ => Fail("the peer disconnected"), TaskScheduler.Default);
     }
 
-    /// <summary>Sends one frame in its own SEND. Never blocks; frames beyond the send queue's depth wait in order.</summary>
+    /// <summary>
+    /// Sends one frame: at once in its own SEND, or in a shared SEND at the next flush (see the type's remarks).
+    /// Never blocks; frames beyond the send queue's depth wait in order.
+    /// </summary>
     public void Send<T>(uint workQueue, in T message)
         where T : struct, IProtocolMessage<T>
     {
         lock (_gate)
         {
             if (_failed)
+            {
+                return;
+            }
+
+            if ((_corks > 0 || _scheduleFlush is not null) && TryAppendToOpenSlotLocked(workQueue, message))
             {
                 return;
             }
@@ -151,6 +180,83 @@ internal sealed class LinkChannel : IDisposable
         _stop.Dispose();
     }
 
+    /// <summary>Posts the frames waiting in the open slot (the flush scheduler's work item).</summary>
+    private void Flush()
+    {
+        lock (_gate)
+        {
+            _flushScheduled = false;
+            if (_corks == 0)
+            {
+                CloseOpenSlotLocked();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Appends the frame to the open slot, opening one if needed; false when the frame must go the ordinary way
+    /// (frames already wait for send-queue room, or no slot is free), after posting the open slot so order holds.
+    /// </summary>
+    private bool TryAppendToOpenSlotLocked<T>(uint workQueue, in T message)
+        where T : struct, IProtocolMessage<T>
+    {
+        if (_pending.Count > 0)
+        {
+            CloseOpenSlotLocked();
+            return false;
+        }
+
+        if (_openSlot >= 0 && FrameCodec.TryEncode(SlotSpan(_openSlot)[_openLength..], workQueue, message, out int appended, Version))
+        {
+            _openLength += appended;
+            return true;
+        }
+
+        CloseOpenSlotLocked();
+        if (_pending.Count > 0 || !_freeSendSlots.TryPop(out int slot))
+        {
+            return false;
+        }
+
+        _ = FrameCodec.TryEncode(SlotSpan(slot), workQueue, message, out int written, Version);
+        _openSlot = slot;
+        _openLength = written;
+        if (_corks == 0 && !_flushScheduled)
+        {
+            _flushScheduled = true;
+            _scheduleFlush!(_flush);
+        }
+
+        return true;
+    }
+
+    /// <summary>Posts the open slot's frames as one SEND, or queues them in order behind waiting work.</summary>
+    private void CloseOpenSlotLocked()
+    {
+        if (_openSlot < 0)
+        {
+            return;
+        }
+
+        int slot = _openSlot;
+        _openSlot = -1;
+        if (_failed)
+        {
+            _freeSendSlots.Push(slot);
+            return;
+        }
+
+        if (_outstanding < _sendQueueDepth && _pending.Count == 0)
+        {
+            PostControlSend(slot, _openLength);
+            return;
+        }
+
+        _pending.Enqueue(new PendingWork(SlotSpan(slot)[.._openLength].ToArray(), default, 0, 0, 0, default));
+        _freeSendSlots.Push(slot);
+        DrainPendingLocked();
+    }
+
     private Span<byte> SlotSpan(int slot) => _slots.Span.Slice(slot * SlotSize, SlotSize);
 
     private void PostReceive(int slot) =>
@@ -190,18 +296,30 @@ internal sealed class LinkChannel : IDisposable
                 _freeSendSlots.Push(freedSlot);
             }
 
-            while (!_failed && _outstanding < _sendQueueDepth && _pending.TryDequeue(out var work))
+            DrainPendingLocked();
+        }
+    }
+
+    /// <summary>Posts waiting work in order while the send queue has room.</summary>
+    private void DrainPendingLocked()
+    {
+        while (!_failed && _outstanding < _sendQueueDepth && _pending.TryPeek(out var work))
+        {
+            if (work.Frame is { } frame)
             {
-                if (work.Frame is { } frame)
+                if (!_freeSendSlots.TryPop(out var slot))
                 {
-                    var slot = _freeSendSlots.Pop();
-                    frame.CopyTo(SlotSpan(slot));
-                    PostControlSend(slot, frame.Length);
+                    break; // the open slot holds the last one: closing it drains again
                 }
-                else
-                {
-                    PostRdmaLocked(work);
-                }
+
+                _pending.Dequeue();
+                frame.CopyTo(SlotSpan(slot));
+                PostControlSend(slot, frame.Length);
+            }
+            else
+            {
+                _pending.Dequeue();
+                PostRdmaLocked(work);
             }
         }
     }
@@ -220,9 +338,26 @@ internal sealed class LinkChannel : IDisposable
                     continue;
                 }
 
-                for (int i = 0; i < count && !_stop.IsCancellationRequested; i++)
+                // Frames the handlers send while this batch is dispatched share SENDs, posted when it ends.
+                lock (_gate)
                 {
-                    Dispatch(completions[i]);
+                    _corks++;
+                }
+
+                try
+                {
+                    for (int i = 0; i < count && !_stop.IsCancellationRequested; i++)
+                    {
+                        Dispatch(completions[i]);
+                    }
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        _corks--;
+                        CloseOpenSlotLocked();
+                    }
                 }
             }
         }

@@ -37,7 +37,9 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
         _processor = processor;
         var options = processor.Options;
         _session = new AdapterLinkSession(processor.Secret, options.AdapterIdentity, Protocol.Wire.ProtocolVersions.Supported);
-        _channel = new LinkChannel(connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth);
+        // Frames sent during one turn of the stack thread (a burst of client segments, a drained inbox) share SENDs:
+        // the flush runs after the work already posted to that thread.
+        _channel = new LinkChannel(connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth, processor.Dispatcher.Post);
         SlotSize = options.WriteStagingSize + options.ReadStagingSize;
         _staging = connection.ProtectionDomain.AllocateAndRegister((nint)options.MaxConnectionsPerHost * SlotSize, MemoryAccess.LocalWrite);
         _freeSlots = new Stack<int>(Enumerable.Range(0, options.MaxConnectionsPerHost).Reverse());
