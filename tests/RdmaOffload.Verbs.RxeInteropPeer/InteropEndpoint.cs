@@ -103,6 +103,23 @@ public sealed class InteropEndpoint : IDisposable
         return WaitAsync();
     }
 
+    /// <summary>
+    /// The queue pair's transport counters as "name=value" pairs, when its provider keeps them (managed-roce does, on
+    /// its QP type; read by reflection so this class stays provider-neutral), else "none".
+    /// </summary>
+    public string DescribeTransportCounters()
+    {
+        var counters = _qp.GetType().GetProperty("Counters")?.GetValue(_qp);
+        if (counters is null)
+        {
+            return "none";
+        }
+
+        return string.Join(' ', counters.GetType().GetProperties()
+            .Where(p => p.PropertyType == typeof(long))
+            .Select(p => $"{p.Name}={p.GetValue(counters)}"));
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

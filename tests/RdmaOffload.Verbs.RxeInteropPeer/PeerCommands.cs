@@ -30,11 +30,11 @@ public static class PeerCommands
             case "hash":
                 return "hash " + endpoint.Hash(Arg(1));
             case "read":
-                return Done(await endpoint.ReadAsync(Arg(1)).ConfigureAwait(false));
+                return Done(endpoint, await endpoint.ReadAsync(Arg(1)).ConfigureAwait(false));
             case "write":
-                return Done(await endpoint.WriteAsync(Arg(1)).ConfigureAwait(false));
+                return Done(endpoint, await endpoint.WriteAsync(Arg(1)).ConfigureAwait(false));
             case "send":
-                return Done(await endpoint.SendAsync(Arg(1), uint.Parse(words[2], CultureInfo.InvariantCulture)).ConfigureAwait(false));
+                return Done(endpoint, await endpoint.SendAsync(Arg(1), uint.Parse(words[2], CultureInfo.InvariantCulture)).ConfigureAwait(false));
             case "recv":
                 endpoint.PostReceive(Arg(1));
                 return "ok";
@@ -43,6 +43,13 @@ public static class PeerCommands
             default:
                 throw new FormatException($"unknown command '{line}'");
         }
+    }
+
+    /// <summary><see cref="Done(WorkCompletion)"/>, followed on failure by the QP's transport counters (why it failed).</summary>
+    public static string Done(InteropEndpoint endpoint, WorkCompletion completion)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return completion.IsSuccess ? Done(completion) : $"{Done(completion)} counters: {endpoint.DescribeTransportCounters()}";
     }
 
     /// <summary>"done &lt;status&gt; &lt;bytes&gt; &lt;immediate or -&gt;".</summary>

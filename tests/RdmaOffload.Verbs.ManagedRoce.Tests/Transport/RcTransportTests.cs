@@ -198,13 +198,45 @@ public sealed class RcTransportTests
         link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = opcode, RemoteAddress = (ulong)remote.Address, RemoteKey = remote.Key }, local.Entry(0, Length));
 
         Assert.That(link.RunUntil(() => link.A.SendCompletions.Items.Count == 1), Is.True);
-        Assert.That(link.A.SendCompletions.Items[0].Status, Is.EqualTo(WorkCompletionStatus.Success));
+        var requester = link.A.Transport.Counters;
+        Assert.That(link.A.SendCompletions.Items[0].Status, Is.EqualTo(WorkCompletionStatus.Success),
+            $"at {link.Now} µs: {requester.Timeouts} timeouts, {requester.Retransmissions} retransmissions, {requester.ResponsesOutOfOrder} placed out of order, {requester.ResponsesDropped} dropped");
         Assert.That(local.Span.SequenceEqual(remote.Span), Is.True);
         long dataPackets = opcode == SendOpcode.RdmaRead ? link.B.Transport.Counters.PacketsSent : link.A.Transport.Counters.PacketsSent;
         // Go-back-N costs about one window (MaxPacketsInFlight) per loss; resending whole transfers would be far more.
         int packets = Length / 4096;
         double bound = 2 * packets * (1 + (loss * new RcTransportOptions().MaxPacketsInFlight));
         Assert.That(dataPackets, Is.LessThan(bound), "go-back-N resends about a window per loss, not the whole transfer");
+    }
+
+    [TestCase(0.0, 31)]
+    [TestCase(0.05, 32)]
+    [TestCase(0.0, 33)]
+    public void Rdma_read_over_a_slow_heavily_reordering_link_needs_no_timeout_and_no_storm_of_replays(double loss, int seed)
+    {
+        // Like `tc netem delay 2ms 1ms reorder 25%` on a slow emulated link: most responses are held back by a
+        // random delay and later ones overtake them; the wire carries one packet per 25 µs, so every replay the
+        // requester asks for queues behind the previous ones. Dropping every overtaking response made each replay
+        // bring the whole rest again (about 480 responses per packet of data here), until the queue outgrew the
+        // ACK timeout and the retries ran out; kept responses make a replay cheap.
+        const int Length = 1 << 20;
+        const int Packets = Length / 1024;
+        var faults = new LinkFaults { Loss = loss, Reordering = 0.75, Delay = 1000, ReorderDelay = 2000, PacketSpacing = 25 };
+        var link = new SimulatedLink(seed, faults, PathMtu.Mtu1024, psnA: 0xFF_FF00, sendAttributes: ReadyToSendAttributes.Default(0) with { Timeout = 14 });
+        using var local = new TestMemory(link.A.Memory, Length, All);
+        using var remote = new TestMemory(link.B.Memory, Length, All);
+        remote.Fill(seed);
+        link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.RdmaRead, RemoteAddress = (ulong)remote.Address, RemoteKey = remote.Key }, local.Entry(0, Length));
+
+        bool finished = link.RunUntil(() => link.A.SendCompletions.Items.Count == 1);
+        var requester = link.A.Transport.Counters;
+        Assert.That(finished, Is.True, $"at {link.Now} µs: {requester.Timeouts} timeouts");
+        Assert.That(link.A.SendCompletions.Items[0].Status, Is.EqualTo(WorkCompletionStatus.Success),
+            $"at {link.Now} µs: {requester.Timeouts} timeouts, {requester.Retransmissions} re-requests, {requester.ResponsesOutOfOrder} kept out of order, {requester.ResponsesDropped} dropped");
+        Assert.That(local.Span.SequenceEqual(remote.Span), Is.True);
+        long responses = link.B.Transport.Counters.PacketsSent;
+        Assert.That(requester.Timeouts, Is.Zero, "replays recover every gap before the ACK timeout");
+        Assert.That(responses, Is.LessThan(64 * Packets), $"{responses} responses for {Packets} packets of data");
     }
 
     [Test]

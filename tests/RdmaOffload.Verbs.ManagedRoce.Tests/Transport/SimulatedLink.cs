@@ -17,6 +17,9 @@ internal sealed record LinkFaults
     public long Delay { get; init; } = 10;
 
     public long ReorderDelay { get; init; } = 200;
+
+    /// <summary>Time one packet occupies the wire in each direction (0: unlimited bandwidth), so bursts queue up.</summary>
+    public long PacketSpacing { get; init; }
 }
 
 /// <summary>
@@ -28,6 +31,8 @@ internal sealed class SimulatedLink
     private readonly Random _random;
     private readonly PriorityQueue<(Side To, byte[] Bytes), (long Time, long Sequence)> _wire = new();
     private long _sequence;
+    private long _wireBusyUntilA;
+    private long _wireBusyUntilB;
 
     public SimulatedLink(int seed = 1, LinkFaults? faults = null, PathMtu mtu = PathMtu.Mtu1024, uint psnA = 100, uint psnB = 5000, RcTransportOptions? options = null, ReadyToSendAttributes? sendAttributes = null)
     {
@@ -124,11 +129,19 @@ internal sealed class SimulatedLink
             return;
         }
 
+        long departure = Now;
+        if (Faults.PacketSpacing > 0)
+        {
+            ref long busyUntil = ref to == A ? ref _wireBusyUntilA : ref _wireBusyUntilB;
+            departure = Math.Max(Now, busyUntil) + Faults.PacketSpacing;
+            busyUntil = departure;
+        }
+
         int copies = _random.NextDouble() < Faults.Duplication ? 2 : 1;
         for (int i = 0; i < copies; i++)
         {
             long delay = Faults.Delay + (_random.NextDouble() < Faults.Reordering ? _random.NextInt64(1, Faults.ReorderDelay) : 0);
-            _wire.Enqueue((to, bytes), (Now + delay, _sequence++));
+            _wire.Enqueue((to, bytes), (departure + delay, _sequence++));
         }
     }
 

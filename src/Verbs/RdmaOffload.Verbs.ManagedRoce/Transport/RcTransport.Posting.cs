@@ -93,6 +93,7 @@ internal sealed partial class RcTransport
         wqe.ReadIssued = false;
         wqe.ReadComplete = false;
         wqe.GapRecoveryPending = false;
+        wqe.Ahead.Clear();
         if (State == QueuePairState.Error)
         {
             _sqTail++;

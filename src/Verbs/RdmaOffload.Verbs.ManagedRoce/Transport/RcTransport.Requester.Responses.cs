@@ -98,22 +98,8 @@ internal sealed partial class RcTransport
             return;
         }
 
-        if (distance > 0)
-        {
-            // A response was lost: ask again for the rest, once per gap.
-            Counters.ResponsesDropped++;
-            if (!wqe.GapRecoveryPending)
-            {
-                wqe.GapRecoveryPending = true;
-                GoBackTo(wqe.ExpectedResponsePsn, now);
-            }
-
-            return;
-        }
-
         int index = Psn.Distance(wqe.FirstPsn, psn);
         long offset = (long)index * _mtu;
-        bool last = index == wqe.PacketCount - 1;
         int expectedLength = (int)Math.Min(_mtu, wqe.Length - offset);
 
         // Chunked and re-requested READs restart FIRST..LAST at any index, so the payload length, not
@@ -124,17 +110,47 @@ internal sealed partial class RcTransport
             return;
         }
 
+        if (distance > 0)
+        {
+            // An earlier response was lost or is late: ask again for the rest, once per gap. This one's bytes
+            // have a fixed place (the PSN gives the offset), so they are kept, and the replay need not bring them.
+            if (distance < ResponsesAhead.Capacity && wqe.Ahead.TryMark(distance))
+            {
+                if (!Scatter(wqe.Entries.AsSpan(0, wqe.EntryCount), offset, packet.Payload))
+                {
+                    FailHead(WorkCompletionStatus.LocalProtectionError);
+                    return;
+                }
+
+                Counters.ResponsesOutOfOrder++;
+            }
+            else
+            {
+                Counters.ResponsesDropped++;
+            }
+
+            if (!wqe.GapRecoveryPending)
+            {
+                wqe.GapRecoveryPending = true;
+                GoBackTo(wqe.ExpectedResponsePsn, now);
+            }
+
+            return;
+        }
+
         if (!Scatter(wqe.Entries.AsSpan(0, wqe.EntryCount), offset, packet.Payload))
         {
             FailHead(WorkCompletionStatus.LocalProtectionError);
             return;
         }
 
+        // This one and those that overtook it and were kept are done.
+        int advanced = 1 + wqe.Ahead.AdvancePastExpected();
         wqe.GapRecoveryPending = false;
-        wqe.ExpectedResponsePsn = psn + 1;
-        _unackedPsn = psn + 1;
+        wqe.ExpectedResponsePsn = psn + advanced;
+        _unackedPsn = wqe.ExpectedResponsePsn;
         NoteProgress(now);
-        if (last)
+        if (Psn.Distance(wqe.ExpectedResponsePsn, wqe.LastPsn) < 0)
         {
             wqe.ReadComplete = true;
             _readsIssued--;
@@ -211,7 +227,9 @@ internal sealed partial class RcTransport
             CompleteSend(wqe, WorkCompletionStatus.Success);
         }
 
-        if (_sqHead == _sqTransmit)
+        // Disarmed only when nothing is owed: after a go-back the cursor may sit inside the head request, which
+        // still waits for responses (or ACKs) that only the timer can recover if they are lost.
+        if (!HasUnacknowledgedWork)
         {
             _retransmitDeadline = long.MaxValue;
         }

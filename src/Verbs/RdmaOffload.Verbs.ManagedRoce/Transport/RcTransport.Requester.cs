@@ -145,7 +145,9 @@ internal sealed partial class RcTransport
 
             if (index == 0 || Psn.Distance(wqe.ExpectedResponsePsn, _transmitPsn) < 0)
             {
+                // Asked again from an earlier PSN: what was kept ahead is numbered from a PSN that moved.
                 wqe.ExpectedResponsePsn = _transmitPsn;
+                wqe.Ahead.Clear();
             }
 
             _transmitPsn = wqe.FirstPsn + endIndex;

@@ -36,6 +36,9 @@ public sealed class TransportCounters
     /// <summary>Responses dropped: stale, outside the window, or inconsistent.</summary>
     public long ResponsesDropped { get; internal set; }
 
+    /// <summary>READ responses that overtook an earlier one and were placed out of order.</summary>
+    public long ResponsesOutOfOrder { get; internal set; }
+
     /// <summary>Packets dropped because the QP state does not accept them.</summary>
     public long DroppedInState { get; internal set; }
 

@@ -59,7 +59,99 @@ internal sealed class SendQueueEntry
     /// <summary>READ: a gap was seen and a re-request is already queued.</summary>
     public bool GapRecoveryPending { get; set; }
 
+    /// <summary>READ: responses placed beyond <see cref="ExpectedResponsePsn"/> (they overtook a delayed or lost one).</summary>
+    public ResponsesAhead Ahead { get; } = new();
+
     public bool IsRead => Opcode == SendOpcode.RdmaRead;
+}
+
+/// <summary>
+/// Which READ responses beyond the expected one already arrived and were placed: bit <c>d</c> stands for the PSN
+/// <c>d</c> past the expected one (d ≥ 1), up to <see cref="Capacity"/> − 1 ahead — the largest window.
+/// </summary>
+internal sealed class ResponsesAhead
+{
+    public const int Capacity = 1024;
+
+    private readonly ulong[] _bits = new ulong[Capacity / 64];
+
+    /// <summary>Responses held ahead of the expected one.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Marks the response <paramref name="distance"/> past the expected one; false if it was already there.</summary>
+    public bool TryMark(int distance)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(distance, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(distance, Capacity);
+        ulong mask = 1UL << (distance & 63);
+        if ((_bits[distance >> 6] & mask) != 0)
+        {
+            return false;
+        }
+
+        _bits[distance >> 6] |= mask;
+        Count++;
+        return true;
+    }
+
+    /// <summary>
+    /// The expected response arrived: returns how many already-held responses directly follow it, and renumbers the
+    /// rest relative to the new expected PSN (1 + that many further on).
+    /// </summary>
+    public int AdvancePastExpected()
+    {
+        if (Count == 0)
+        {
+            return 0;
+        }
+
+        int run = 0;
+        while (run + 1 < Capacity && (_bits[(run + 1) >> 6] & (1UL << ((run + 1) & 63))) != 0)
+        {
+            run++;
+        }
+
+        ShiftDown(run + 1);
+        Count -= run;
+        return run;
+    }
+
+    /// <summary>Distance of the nearest held response (1 … <see cref="Capacity"/> − 1), or 0 when none is held.</summary>
+    public int NearestHeld()
+    {
+        for (int i = 0; i < _bits.Length && Count > 0; i++)
+        {
+            if (_bits[i] != 0)
+            {
+                return (i * 64) + System.Numerics.BitOperations.TrailingZeroCount(_bits[i]);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Whether the response <paramref name="distance"/> past the expected one is held.</summary>
+    public bool IsHeld(int distance) =>
+        distance is > 0 and < Capacity && (_bits[distance >> 6] & (1UL << (distance & 63))) != 0;
+
+    public void Clear()
+    {
+        Array.Clear(_bits);
+        Count = 0;
+    }
+
+    private void ShiftDown(int by)
+    {
+        int words = by >> 6;
+        int bits = by & 63;
+        for (int i = 0; i < _bits.Length; i++)
+        {
+            int from = i + words;
+            ulong low = from < _bits.Length ? _bits[from] : 0;
+            ulong high = from + 1 < _bits.Length ? _bits[from + 1] : 0;
+            _bits[i] = bits == 0 ? low : (low >> bits) | (high << (64 - bits));
+        }
+    }
 }
 
 /// <summary>A posted receive work request. Reused from a ring.</summary>
