@@ -114,7 +114,7 @@ public sealed partial class AcceleratedConnection : IDuplexPipe, IAsyncDisposabl
     internal void PostReceiveBuffer(uint bufferId)
     {
         var pool = _link.ReceiveBuffers;
-        var buffer = new PostReceiveBuffer(bufferId, pool.RemoteKey, pool.AddressOf(bufferId), (uint)pool.BufferSize);
+        var buffer = new PostReceiveBuffer(bufferId, pool.RemoteKeyOf(bufferId), pool.AddressOf(bufferId), (uint)pool.BufferSize);
         if (_session.PostReceiveBuffer(buffer).IsAccepted)
         {
             _link.Transport.Send(WorkQueue, buffer);

@@ -63,6 +63,16 @@ public sealed class HostAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendsPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OutputPauseThreshold, 4096);
+        if ((long)MaxConnections * ReceiveBuffersPerConnection > int.MaxValue)
+        {
+            throw new ArgumentException($"MaxConnections × ReceiveBuffersPerConnection is {(long)MaxConnections * ReceiveBuffersPerConnection}; at most {int.MaxValue} receive buffers.");
+        }
+
+        if ((long)SendBufferCount * SendBufferSize > int.MaxValue)
+        {
+            // The send buffers are one registered region, addressed through one span.
+            throw new ArgumentException($"SendBufferCount × SendBufferSize is {(long)SendBufferCount * SendBufferSize} bytes; the send buffers must stay below 2 GiB.");
+        }
         ArgumentNullException.ThrowIfNull(MemoryPool);
         MemoryPool.Validate();
     }

@@ -166,7 +166,12 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
         }
 
         connection.NagleEnabled = !Options.NoDelay;
-        var client = link.Open(connection);
+        if (link.TryOpen(connection, out var failure) is not { } client)
+        {
+            TargetAdapterLog.OpenFailed(Logger, connection.FourTuple.ToString(), link.HostIdentity, failure!);
+            return null;
+        }
+
         _ = _correlator.TryAdd(connection.FourTuple, link.Id, client.WorkQueue);
         client.SendOpen();
         return client;

@@ -19,4 +19,7 @@ internal static partial class TargetAdapterLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Host link {LinkId} from {Remote}: {Cause}")]
     public static partial void LinkRejected(ILogger logger, int linkId, System.Net.IPEndPoint remote, string cause);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Connection from {Client} to host {HostIdentity} refused: {Cause}")]
+    public static partial void OpenFailed(ILogger logger, string client, string hostIdentity, string cause);
 }

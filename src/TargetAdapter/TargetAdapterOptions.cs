@@ -73,6 +73,10 @@ public sealed class TargetAdapterOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(WriteStagingSize, 4096);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadStagingSize, 4096);
+        if ((long)WriteStagingSize + ReadStagingSize > int.MaxValue)
+        {
+            throw new ArgumentException($"WriteStagingSize + ReadStagingSize is {(long)WriteStagingSize + ReadStagingSize} bytes; one connection's staging must stay below 2 GiB.");
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReadSize, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveInterval, TimeSpan.FromMilliseconds(10));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveTimeout, TimeSpan.FromMilliseconds(10));

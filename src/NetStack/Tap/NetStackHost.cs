@@ -65,6 +65,12 @@ public sealed class NetStackHost : IFrameSink, IStackDispatcher, IDisposable
     /// <summary>The most recent contained exception (diagnostics).</summary>
     public Exception? LastContainedError { get; private set; }
 
+    /// <summary>
+    /// Raised on the stack thread with each contained exception, so an owner can log it: the connection whose owner
+    /// threw gets no further help from the stack and may hang. A handler must not throw.
+    /// </summary>
+    public event Action<Exception, long>? ErrorContained;
+
     /// <summary>Microseconds on the host's monotonic clock (what the stack is fed).</summary>
     public static long Now => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
 
@@ -172,6 +178,7 @@ public sealed class NetStackHost : IFrameSink, IStackDispatcher, IDisposable
     {
         ContainedErrors++;
         LastContainedError = e;
+        ErrorContained?.Invoke(e, ContainedErrors);
     }
 
     private readonly record struct DelayedFrame(byte[] Bytes, bool ToStack);

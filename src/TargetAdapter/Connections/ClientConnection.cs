@@ -21,6 +21,7 @@ internal sealed partial class ClientConnection : ITcpConnectionHandler
     private readonly HostLink _link;
     private readonly ConnectionSession _session;
     private readonly TcpConnection _tcp;
+    private readonly IMemoryRegion _staging;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly int _writeRingBase;
     private readonly int _writeRingSize;
@@ -47,14 +48,15 @@ internal sealed partial class ClientConnection : ITcpConnectionHandler
     private long _bytesOut;
     private string? _cause;
 
-    public ClientConnection(HostLink link, uint workQueue, int slot, TcpConnection tcp)
+    public ClientConnection(HostLink link, uint workQueue, StagingSlot slot, TcpConnection tcp)
     {
         _link = link;
         _tcp = tcp;
-        Slot = slot;
+        Slot = slot.Index;
+        _staging = slot.Region;
         var options = link.Processor.Options;
         _session = new ConnectionSession(ProtocolRole.Adapter, workQueue, options.MaxPostedBuffersPerConnection, options.MaxSendsPerConnection);
-        _writeRingBase = slot * link.SlotSize;
+        _writeRingBase = slot.Offset;
         _writeRingSize = options.WriteStagingSize;
         _readRingBase = _writeRingBase + _writeRingSize;
         _readRingSize = options.ReadStagingSize;
@@ -178,7 +180,7 @@ internal sealed partial class ClientConnection : ITcpConnectionHandler
         }
     }
 
-    private Span<byte> Staging(int offset, int length) => _link.Staging.Span.Slice(offset, length);
+    private Span<byte> Staging(int offset, int length) => _staging.Span.Slice(offset, length);
 
-    private ScatterGatherEntry StagingEntry(int offset, int length) => _link.Staging.Slice(offset, length);
+    private ScatterGatherEntry StagingEntry(int offset, int length) => _staging.Slice(offset, length);
 }

@@ -19,8 +19,7 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
     private readonly AcceleratedConnectionProcessor _processor;
     private readonly AdapterLinkSession _session;
     private readonly LinkChannel _channel;
-    private readonly IMemoryRegion _staging;
-    private readonly Stack<int> _freeSlots;
+    private readonly StagingMemory _staging;
     private readonly ClientConnection?[] _bySlot;
     private readonly Dictionary<uint, ClientConnection> _connections = [];
     private readonly Dictionary<ushort, uint> _registeredLimits = [];
@@ -40,9 +39,7 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
         // Frames sent during one turn of the stack thread (a burst of client segments, a drained inbox) share SENDs:
         // the flush runs after the work already posted to that thread.
         _channel = new LinkChannel(connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth, processor.Dispatcher.Post);
-        SlotSize = options.WriteStagingSize + options.ReadStagingSize;
-        _staging = connection.ProtectionDomain.AllocateAndRegister((nint)options.MaxConnectionsPerHost * SlotSize, MemoryAccess.LocalWrite);
-        _freeSlots = new Stack<int>(Enumerable.Range(0, options.MaxConnectionsPerHost).Reverse());
+        _staging = new StagingMemory(connection.ProtectionDomain, options.MaxConnectionsPerHost, options.WriteStagingSize + options.ReadStagingSize);
         _bySlot = new ClientConnection?[options.MaxConnectionsPerHost];
         _drainInbox = DrainInbox;
     }
@@ -57,9 +54,8 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
 
     public int ConnectionLimit { get; private set; }
 
-    public int SlotSize { get; }
-
-    public IMemoryRegion Staging => _staging;
+    /// <summary>Staging regions registered so far (they are registered as connections need them).</summary>
+    public int StagingRegions => _staging.RegisteredRegions;
 
     public LinkChannel Channel => _channel;
 
@@ -71,17 +67,35 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
     public bool TryGetConnection(uint workQueue, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClientConnection? connection) =>
         _connections.TryGetValue(workQueue, out connection);
 
-    public bool Serves(ushort port) => !_closed && _session.IsRegistered(port) && _freeSlots.Count > 0;
+    public bool Serves(ushort port) => !_closed && _session.IsRegistered(port) && _staging.FreeCount > 0;
 
     public void Start() => _channel.Start(this);
 
-    /// <summary>Opens a client connection on this link (admission already chose it): allocates a wq# and staging.</summary>
-    public ClientConnection Open(NetStack.Tcp.TcpConnection tcp)
+    /// <summary>
+    /// Opens a client connection on this link (admission already chose it): allocates a wq# and staging. Null, with
+    /// the reason, when the staging cannot be registered.
+    /// </summary>
+    public ClientConnection? TryOpen(NetStack.Tcp.TcpConnection tcp, out string? failure)
     {
-        var slot = _freeSlots.Pop();
+        StagingSlot slot;
+        try
+        {
+            if (!_staging.TryTake(out slot))
+            {
+                failure = "no free staging slot";
+                return null;
+            }
+        }
+        catch (RdmaException e)
+        {
+            failure = $"staging memory could not be registered: {e.Message}";
+            return null;
+        }
+
+        failure = null;
         var wq = NextWorkQueue();
         var connection = new ClientConnection(this, wq, slot, tcp);
-        _bySlot[slot] = connection;
+        _bySlot[slot.Index] = connection;
         _connections.Add(wq, connection);
         return connection;
     }
@@ -98,7 +112,7 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
         if (connection.IsFinished && connection.OperationsInFlight == 0 && ReferenceEquals(_bySlot[connection.Slot], connection))
         {
             _bySlot[connection.Slot] = null;
-            _freeSlots.Push(connection.Slot);
+            _staging.Release(connection.Slot);
         }
     }
 

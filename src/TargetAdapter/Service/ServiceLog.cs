@@ -13,4 +13,8 @@ internal static partial class ServiceLog
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Admin request failed: {Cause}")]
     public static partial void AdminFailed(ILogger logger, string cause);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Error,
+        Message = "The stack thread caught an exception from a connection's callbacks or posted work ({Count} so far); that connection may hang")]
+    public static partial void StackErrorContained(ILogger logger, long count, Exception error);
 }

@@ -69,6 +69,14 @@ internal sealed class TargetAdapterService(
         // Client bytes wait in the per-connection write staging until the host has room: the window never offers more.
         stackOptions.Tcp.InitialReceiveCredit = options.WriteStagingSize;
         _stack = new NetStackHost(_tap, stackOptions);
+        _stack.ErrorContained += (error, count) =>
+        {
+            // A bug in a connection's callbacks: never silent, and a flood stays readable (1st, 2nd, 4th, 8th, …).
+            if ((count & (count - 1)) == 0)
+            {
+                ServiceLog.StackErrorContained(_logger, count, error);
+            }
+        };
         _stack.Start();
         var linkEndPoint = new IPEndPoint(fabric.ParsedAddress, adapter.LinkPort);
         _processor = await AcceleratedConnectionProcessor.StartAsync(_stack, _connectionManager, linkEndPoint, options, _logger).ConfigureAwait(false);
