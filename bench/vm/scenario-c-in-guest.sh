@@ -1,15 +1,16 @@
 #!/bin/bash
 # Inside the SoftRoCE VM: bench/run's scenario C (the static file sample as an accelerated host behind the target
 # adapter, wrk over kernel TCP from a client namespace to the adapter's TAP) on `ibverbs` over kernel rxe and on
-# `managed-roce`, in one run, with the same fabric addresses. Providers alternate per repetition (ABBA: rep 1
-# ibverbs then managed-roce, rep 2 the other way round, ...) so drift in the emulated machine hits both alike.
+# `managed-roce`, in one run, with the same fabric addresses. Each provider's adapter and host start once and
+# stay up; the measured cells alternate providers per repetition (ABBA: rep 1 ibverbs then managed-roce, rep 2
+# the other way round, ...) so drift in the emulated machine hits both alike.
 # The VM's CPU is emulated (QEMU TCG): only the ratios ibverbs / managed-roce mean anything.
 #
 #   dotnet build -c Release RdmaOffload.sln && tests/vm/run bench/vm/scenario-c-in-guest.sh
 #
-# Environment: BENCH_REPS (3), BENCH_DURATION (seconds per cell, 4), BENCH_WARMUP (unmeasured seconds after each
-# start, 2), BENCH_SIZES (16KiB,1MiB), BENCH_CONCURRENCY (4), BENCH_BUDGET (seconds after which the remaining cells
-# are not run, 270), BENCH_ADAPTER_ADDRESS / BENCH_HOST_ADDRESS (fabric addresses, both $RDMAOFFLOAD_IP: rxe0 talks
+# Environment: BENCH_REPS (3), BENCH_DURATION (seconds per cell, 5), BENCH_WARMUP (unmeasured seconds per size
+# after each start, 3), BENCH_SIZES (16KiB,1MiB), BENCH_CONCURRENCY (4), BENCH_BUDGET (seconds after which the
+# remaining cells are not run, 300), BENCH_ADAPTER_ADDRESS / BENCH_HOST_ADDRESS (fabric addresses, both $RDMAOFFLOAD_IP: rxe0 talks
 # to itself, as the accelerated demo does), BENCH_PROVIDERS (ibverbs,managed-roce; managed-roce alone checks the
 # script on a machine without RDMA, with both addresses 127.0.0.1). managed-roce binds ephemeral UDP ports (kernel
 # rxe owns 4791).
@@ -28,11 +29,11 @@ ACCEL_REPO=$repo
 . "$repo/samples/demo/accelerated-path.sh"
 
 reps=${BENCH_REPS:-3}
-DURATION=${BENCH_DURATION:-4}
-warmup=${BENCH_WARMUP:-2}
+DURATION=${BENCH_DURATION:-5}
+warmup=${BENCH_WARMUP:-3}
 IFS=, read -r -a sizes <<< "${BENCH_SIZES:-16KiB,1MiB}"
 conc=${BENCH_CONCURRENCY:-4}
-budget=${BENCH_BUDGET:-270}
+budget=${BENCH_BUDGET:-300}
 adapter_ip=${BENCH_ADAPTER_ADDRESS:-${RDMAOFFLOAD_IP:?RDMAOFFLOAD_IP not set (run inside tests/vm/run)}}
 host_ip=${BENCH_HOST_ADDRESS:-$adapter_ip}
 out=${VM_OUT:-$(mktemp -d)}
@@ -49,11 +50,12 @@ ACCEL_WORK=$WORK
 ACCEL_START_SECONDS=120 # a dotnet start under an emulated CPU takes tens of seconds
 WWW=$WORK/www
 RAW_CSV=$WORK/raw.csv
-CLI_NS=rdob-vmc-$$
+ns_prefix=rdob-vmc-$$
 started=()
 cleanup() {
     [ ${#started[@]} -gt 0 ] && stop_pids "${started[@]}"
-    ip netns del "$CLI_NS" 2> /dev/null
+    local k
+    for k in "${!providers[@]}"; do ip netns del "$ns_prefix-$k" 2> /dev/null; done
     if [ "${keep_logs:-0}" = 1 ]; then mkdir -p "$out/scenario-c-logs" && cp "$WORK"/*.log "$out/scenario-c-logs/" 2> /dev/null; fi
     rm -rf "$WORK"
 }
@@ -63,7 +65,6 @@ trap 'exit 143' TERM INT
 mkdir -p "$WWW"
 for size in "${sizes[@]}"; do head -c "$(size_bytes "$size")" /dev/urandom > "$WWW/$size.bin"; done
 echo "$CSV_HEADER" > "$RAW_CSV"
-ip netns add "$CLI_NS" && ip -n "$CLI_NS" link set lo up || { echo "scenario-c: cannot create namespace $CLI_NS" >&2; exit 1; }
 
 # Kernel rxe owns UDP 4791 on every address, so managed-roce takes ephemeral ports (its connection manager tells
 # the peer which). The keepalive is relaxed for both providers: under emulation a busy host can take more than the
@@ -71,39 +72,37 @@ ip netns add "$CLI_NS" && ip -n "$CLI_NS" link set lo up || { echo "scenario-c: 
 provider_settings() { [ "$1" = managed-roce ] && echo "--Fabric:RocePort=0"; }
 keepalive=(--Adapter:KeepaliveInterval=00:00:02 --Adapter:KeepaliveTimeout=00:00:15)
 
-# start_provider PROVIDER TAG: adapter and static host on PROVIDER, the client address on the TAP, a GET answered.
+# Each provider's adapter and host start once and stay up for all repetitions (a dotnet start under emulation
+# takes a minute when the machine is busy); the idle one only exchanges a keepalive every 2 s. Each adapter has
+# its own client namespace (TAP rdo0 there, the same addresses in both) and its own link port.
+declare -A ns_of adapter_pid_of host_pid_of integrity
+# start_provider K PROVIDER: adapter and static host on PROVIDER, the client address on the TAP, a GET answered.
 start_provider() {
-    local provider=$1 tag=$2 settings
+    local k=$1 provider=$2 ns=$ns_prefix-$1 port=$((18515 + $1)) settings rc
     # shellcheck disable=SC2207
     settings=($(provider_settings "$provider"))
-    SERVER_PIDS="" PROXY_PIDS=""
-    accel_start_adapter "$provider" "$adapter_ip" "$CLI_NS" "$tap_ip/24" "$WORK/$tag-adapter.log" \
-        "${settings[@]}" "${keepalive[@]}"
-    local rc=$?
+    ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+    accel_start_adapter "$provider" "$adapter_ip" "$ns" "$tap_ip/24" "$WORK/$provider-adapter.log" \
+        --Adapter:LinkPort="$port" "${settings[@]}" "${keepalive[@]}"
+    rc=$?
     started+=("$ACCEL_ADAPTER_PID")
     [ $rc -eq 0 ] || return 1
-    PROXY_PIDS=$ACCEL_ADAPTER_PID
-    ip -n "$CLI_NS" addr add "$client_ip/24" dev rdo0 || return 1
-    accel_start_static_host "$provider" "$host_ip" "$adapter_ip" "$WWW" files-1 "$WORK/$tag-host.log" \
-        "$WORK/$tag-adapter.log" "${settings[@]}"
+    ip -n "$ns" addr add "$client_ip/24" dev rdo0 || return 1
+    accel_start_static_host "$provider" "$host_ip" "$adapter_ip:$port" "$WWW" files-1 "$WORK/$provider-host.log" \
+        "$WORK/$provider-adapter.log" "${settings[@]}"
     rc=$?
     started+=("$ACCEL_HOST_PID")
     [ $rc -eq 0 ] || return 1
-    SERVER_PIDS=$ACCEL_HOST_PID
+    CLI_NS=$ns
     wait_http "http://$tap_ip/${sizes[0]}.bin" "$(size_bytes "${sizes[0]}")" 60 || { echo "$START_ERROR" >&2; return 1; }
-}
-
-stop_provider() {
-    [ ${#started[@]} -gt 0 ] && stop_pids "${started[@]}"
-    started=()
+    ns_of[$provider]=$ns adapter_pid_of[$provider]=$ACCEL_ADAPTER_PID host_pid_of[$provider]=$ACCEL_HOST_PID
 }
 
 # verify PROVIDER: every file once through the adapter with curl, sha256 against the file on disk.
-declare -A integrity
 verify() {
     local provider=$1 size got want result=ok
     for size in "${sizes[@]}"; do
-        got=$(timeout 90 ip netns exec "$CLI_NS" curl -sS --max-time 60 "http://$tap_ip/$size.bin" | sha256sum | cut -d' ' -f1)
+        got=$(timeout 90 ip netns exec "${ns_of[$provider]}" curl -sS --max-time 60 "http://$tap_ip/$size.bin" | sha256sum | cut -d' ' -f1)
         want=$(sha256sum "$WWW/$size.bin" | cut -d' ' -f1)
         if [ "$got" = "$want" ]; then
             echo "  $provider: $size.bin intact (sha256 ${want:0:16}…)"
@@ -117,28 +116,33 @@ verify() {
 
 echo "scenario C in the VM: $(nproc) vCPUs, kernel $(uname -r); adapter $adapter_ip, host $host_ip;" \
     "sizes ${sizes[*]}, c$conc, $DURATION s per cell, $reps repetitions"
+for k in "${!providers[@]}"; do
+    provider=${providers[$k]}
+    echo "starting $provider (at $SECONDS s)"
+    if ! start_provider "$k" "$provider"; then
+        keep_logs=1
+        echo "  $provider did not start (logs: scenario-c-logs/$provider-*)"
+        continue
+    fi
+    verify "$provider"
+    for size in "${sizes[@]}"; do # unmeasured: JIT tiering and first-use allocations
+        timeout 60 ip netns exec "${ns_of[$provider]}" wrk -t2 -c"$conc" -d"${warmup}s" "http://$tap_ip/$size.bin" > /dev/null 2>&1
+    done
+done
 for rep in $(seq 1 "$reps"); do
     order=("${providers[@]}")
-    [ $((rep % 2)) -eq 0 ] && mapfile -t order < <(printf '%s\n' "${providers[@]}" | tac)
+    if [ $((rep % 2)) -eq 0 ]; then order=(); for provider in "${providers[@]}"; do order=("$provider" "${order[@]}"); done; fi
     for provider in "${order[@]}"; do
-        tag=$provider-r$rep
-        if [ $SECONDS -ge "$budget" ]; then
-            for size in "${sizes[@]}"; do csv_skip "$provider" "$size" "$conc" "$rep" "time budget of $budget s used up"; done
-            continue
-        fi
-        echo "rep $rep: $provider (started at ${SECONDS} s)"
-        if ! start_provider "$provider" "$tag"; then
-            keep_logs=1
-            for size in "${sizes[@]}"; do csv_skip "$provider" "$size" "$conc" "$rep" "start failed (logs: scenario-c-logs/$tag-*)"; done
-            stop_provider
-            continue
-        fi
-        [ -n "${integrity[$provider]:-}" ] || verify "$provider"
-        timeout 30 ip netns exec "$CLI_NS" wrk -t2 -c"$conc" -d"${warmup}s" "http://$tap_ip/${sizes[0]}.bin" > /dev/null 2>&1
         for size in "${sizes[@]}"; do
-            run_cell "$provider" "$size" "$conc" "$rep" "http://$tap_ip/$size.bin" || keep_logs=1
+            if [ -z "${ns_of[$provider]:-}" ]; then
+                csv_skip "$provider" "$size" "$conc" "$rep" "did not start (logs: scenario-c-logs/$provider-*)"
+            elif [ $SECONDS -ge "$budget" ]; then
+                csv_skip "$provider" "$size" "$conc" "$rep" "time budget of $budget s used up"
+            else
+                CLI_NS=${ns_of[$provider]} SERVER_PIDS=${host_pid_of[$provider]} PROXY_PIDS=${adapter_pid_of[$provider]}
+                run_cell "$provider" "$size" "$conc" "$rep" "http://$tap_ip/$size.bin" || keep_logs=1
+            fi
         done
-        stop_provider
     done
 done
 cp "$RAW_CSV" "$out/scenario-c-vm.csv"

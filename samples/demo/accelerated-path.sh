@@ -50,15 +50,16 @@ accel_start_adapter() {
     accel_wait_log "$log" "Adapter ready" "${ACCEL_START_SECONDS:-60}" "$ACCEL_ADAPTER_PID"
 }
 
-# accel_start_static_host PROVIDER FABRIC_ADDRESS ADAPTER_ADDRESS ROOT IDENTITY LOG ADAPTER_LOG [SETTING...]: the
-# static file sample serving ROOT as host IDENTITY for port 80, in the background; returns once the adapter has
-# registered it. Sets ACCEL_HOST_PID.
+# accel_start_static_host PROVIDER FABRIC_ADDRESS ADAPTER_ADDRESS[:LINK_PORT] ROOT IDENTITY LOG ADAPTER_LOG [SETTING...]:
+# the static file sample serving ROOT as host IDENTITY for port 80, in the background; returns once the adapter
+# has registered it. LINK_PORT is the adapter's Adapter:LinkPort (18515 unless given). Sets ACCEL_HOST_PID.
 accel_start_static_host() {
     local provider=$1 address=$2 adapter=$3 root=$4 identity=$5 log=$6 adapter_log=$7
     shift 7
+    [[ $adapter == *:* ]] || adapter=$adapter:18515
     accel_secret
     : > "$log"
-    dotnet "$ACCEL_HOST_DLL" --StaticFiles:Root="$root" --RdmaOffload:Adapter="$adapter:18515" \
+    dotnet "$ACCEL_HOST_DLL" --StaticFiles:Root="$root" --RdmaOffload:Adapter="$adapter" \
         --RdmaOffload:SharedSecretFile="$ACCEL_WORK/secret" --RdmaOffload:HostIdentity="$identity" \
         --RdmaOffload:ServicePort=80 --Fabric:Provider="$provider" --Fabric:Address="$address" "$@" > "$log" 2>&1 &
     ACCEL_HOST_PID=$!
