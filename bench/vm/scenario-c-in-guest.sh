@@ -9,8 +9,8 @@
 #   dotnet build -c Release RdmaOffload.sln && tests/vm/run bench/vm/scenario-c-in-guest.sh
 #
 # Environment: BENCH_REPS (3), BENCH_DURATION (seconds per cell, 5), BENCH_WARMUP (unmeasured seconds per size
-# after each start, 3), BENCH_SIZES (16KiB,1MiB), BENCH_CONCURRENCY (4), BENCH_BUDGET (seconds after which the
-# remaining cells are not run, 300), BENCH_ADAPTER_ADDRESS / BENCH_HOST_ADDRESS (fabric addresses, both $RDMAOFFLOAD_IP: rxe0 talks
+# after each start, 5), BENCH_SIZES (16KiB,1MiB), BENCH_CONCURRENCY (4), BENCH_BUDGET (seconds after which the
+# remaining cells are not run, 360), BENCH_ADAPTER_ADDRESS / BENCH_HOST_ADDRESS (fabric addresses, both $RDMAOFFLOAD_IP: rxe0 talks
 # to itself, as the accelerated demo does), BENCH_PROVIDERS (ibverbs,managed-roce; managed-roce alone checks the
 # script on a machine without RDMA, with both addresses 127.0.0.1). managed-roce binds ephemeral UDP ports (kernel
 # rxe owns 4791).
@@ -30,10 +30,10 @@ ACCEL_REPO=$repo
 
 reps=${BENCH_REPS:-3}
 DURATION=${BENCH_DURATION:-5}
-warmup=${BENCH_WARMUP:-3}
+warmup=${BENCH_WARMUP:-5}
 IFS=, read -r -a sizes <<< "${BENCH_SIZES:-16KiB,1MiB}"
 conc=${BENCH_CONCURRENCY:-4}
-budget=${BENCH_BUDGET:-300}
+budget=${BENCH_BUDGET:-360}
 adapter_ip=${BENCH_ADAPTER_ADDRESS:-${RDMAOFFLOAD_IP:?RDMAOFFLOAD_IP not set (run inside tests/vm/run)}}
 host_ip=${BENCH_HOST_ADDRESS:-$adapter_ip}
 out=${VM_OUT:-$(mktemp -d)}
@@ -182,6 +182,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 
         [ "$i_n" = "$reps" ] && [ "$m_n" = "$reps" ] || echo "| $size | repetitions that ran | $i_n of $reps | $m_n of $reps | |"
     done
     echo
+    for size in "${sizes[@]}"; do # how far single repetitions scatter, next to the medians
+        echo "ibverbs / managed-roce req/s per repetition, $size: $(awk -F, -v s="$size" '
+            $2 == s && $5 == "ok" { r[$1, $4] = $7 / $6; if ($4 > n) n = $4 }
+            END { for (i = 1; i <= n; i++) printf "%s ", ((("ibverbs", i) in r) && (("managed-roce", i) in r) && r["managed-roce", i] > 0) ? sprintf("%.2f", r["ibverbs", i] / r["managed-roce", i]) : "n/a" }' "$RAW_CSV")"
+    done
     echo "sha256 of every file fetched once per provider with curl: ibverbs ${integrity[ibverbs]:-not checked}," \
         "managed-roce ${integrity[managed-roce]:-not checked}"
 } | tee "$out/scenario-c-vm.md"

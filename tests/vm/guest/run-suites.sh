@@ -35,7 +35,7 @@ echo "=== verbs benchmark vs perftest (emulated CPU: compare ratios only)"
 bench/VerbsBench/run-in-guest.sh || echo "benchmark did not complete (figures only, not a test)"
 
 echo "=== scenario C, static file host behind the adapter: ibverbs/rxe vs managed-roce (emulated CPU: ratios only)"
-timeout -k 10 420 bench/vm/scenario-c-in-guest.sh
+timeout -k 10 480 bench/vm/scenario-c-in-guest.sh
 case $? in
     0) ;;
     4) echo "scenario C: a file fetched through the adapter arrived damaged"; status=1 ;;
