@@ -17,14 +17,13 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
-adapter_dll=$repo/src/TargetAdapter/bin/Release/net10.0/RdmaOffload.TargetAdapter.dll
-host_dll=$repo/samples/StaticFileServer/bin/Release/net10.0/RdmaOffload.Samples.StaticFileServer.dll
-for f in "$adapter_dll" "$host_dll"; do
-    [ -f "$f" ] || { echo "demo: $f is not built (dotnet build -c Release RdmaOffload.sln)" >&2; exit 1; }
-done
+ACCEL_REPO=$repo
+source "$repo/samples/demo/accelerated-path.sh"
+accel_check_built || { echo "demo: cannot start" >&2; exit 1; }
 
 ns=rdo-demo-$$
 work=$(mktemp -d /tmp/rdo-demo.XXXXXX)
+ACCEL_WORK=$work
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -34,17 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for FILE PATTERN SECONDS: until a service prints its ready line (or fail with its log).
-wait_for() {
-    local deadline=$((SECONDS + $3))
-    until grep -q "$2" "$1" 2>/dev/null; do
-        if [ $SECONDS -ge $deadline ]; then echo "demo: no '$2' in $1 after $3 s:"; tail -n 30 "$1"; exit 1; fi
-        sleep 0.2
-    done
-}
-
 echo "demo: provider $provider; adapter fabric address $adapter_ip, host $host_ip"
-(umask 077; head -c 32 /dev/urandom | base64 > "$work/secret")
 mkdir -p "$work/site"
 cat > "$work/site/index.html" <<'HTML'
 <!doctype html>
@@ -59,21 +48,15 @@ ip netns add "$ns"
 ip netns exec "$ns" ip link set lo up
 
 echo "demo: starting the target adapter (TAP rdo0 in namespace $ns, 10.99.0.1/24)"
-dotnet "$adapter_dll" --Adapter:Identity=demo-adapter --Adapter:SharedSecretFile="$work/secret" \
-    --Adapter:ServicePorts=80 --Tap:Namespace="$ns" --Tap:Address=10.99.0.1/24 \
-    --Fabric:Provider="$provider" --Fabric:Address="$adapter_ip" --Admin:Socket="$work/admin.sock" \
-    > "$work/adapter.log" 2>&1 &
-pids+=($!)
-wait_for "$work/adapter.log" "Adapter ready" 60
+accel_start_adapter "$provider" "$adapter_ip" "$ns" 10.99.0.1/24 "$work/adapter.log" 2>&1 \
+    || { pids+=("$ACCEL_ADAPTER_PID"); exit 1; }
+pids+=("$ACCEL_ADAPTER_PID")
 ip netns exec "$ns" ip addr add 10.99.0.2/24 dev rdo0
 
 echo "demo: starting the static file sample as host web-1, linked to the adapter over RDMA"
-dotnet "$host_dll" --StaticFiles:Root="$work/site" --RdmaOffload:Adapter="$adapter_ip:18515" \
-    --RdmaOffload:SharedSecretFile="$work/secret" --RdmaOffload:HostIdentity=web-1 --RdmaOffload:ServicePort=80 \
-    --Fabric:Provider="$provider" --Fabric:Address="$host_ip" > "$work/host.log" 2>&1 &
-pids+=($!)
-wait_for "$work/host.log" "serving .* through adapter" 60
-wait_for "$work/adapter.log" "authenticated and registered port 80" 30
+accel_start_static_host "$provider" "$host_ip" "$adapter_ip" "$work/site" web-1 "$work/host.log" "$work/adapter.log" 2>&1 \
+    || { pids+=("$ACCEL_HOST_PID"); exit 1; }
+pids+=("$ACCEL_HOST_PID")
 
 echo
 echo "demo: \$ ip netns exec $ns curl -sS -i http://10.99.0.1/"
@@ -93,6 +76,6 @@ echo "demo: the adapter's log of those connections (one line per finished connec
 grep "finished:" "$work/adapter.log" | sed 's/^/  /'
 echo
 echo "demo: \$ RdmaOffload.TargetAdapter admin hosts"
-dotnet "$adapter_dll" admin hosts --socket "$work/admin.sock" | sed 's/^/  /'
+dotnet "$ACCEL_ADAPTER_DLL" admin hosts --socket "$work/admin.sock" | sed 's/^/  /'
 echo
 echo "demo: OK — curl got the page and 16 MiB intact through the target adapter ($provider)"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Runs inside the SoftRoCE VM (tests/vm/run) for scripts/test: the verbs conformance suite on the
 # `ibverbs` provider over kernel rxe, managed-roce against kernel rxe, the accelerated path end to end on
-# ibverbs, the verbs and accelerated demos, and the verbs
-# benchmark next to perftest (figures only: a slow emulated run is not a test failure).
+# ibverbs, the verbs and accelerated demos, the verbs benchmark next to perftest and scenario C on ibverbs
+# vs managed-roce (benchmarks are figures only: a slow emulated run is not a test failure; a file that arrives
+# damaged is).
 # Everything is built on the host first (Release).
 set -uo pipefail
 here=$(dirname "$0")
@@ -32,4 +33,12 @@ samples/demo/accelerated-demo.sh --provider ibverbs --adapter-address "$RDMAOFFL
 
 echo "=== verbs benchmark vs perftest (emulated CPU: compare ratios only)"
 bench/VerbsBench/run-in-guest.sh || echo "benchmark did not complete (figures only, not a test)"
+
+echo "=== scenario C, static file host behind the adapter: ibverbs/rxe vs managed-roce (emulated CPU: ratios only)"
+timeout -k 10 480 bench/vm/scenario-c-in-guest.sh
+case $? in
+    0) ;;
+    4) echo "scenario C: a file fetched through the adapter arrived damaged"; status=1 ;;
+    *) echo "scenario C benchmark did not complete (figures only, not a test)" ;;
+esac
 exit $status
