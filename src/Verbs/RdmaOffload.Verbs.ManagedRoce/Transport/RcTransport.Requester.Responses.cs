@@ -206,6 +206,9 @@ internal sealed partial class RcTransport
 
     private void NoteProgress(long now)
     {
+        // Progress ends a NAK episode whatever brought it — an ACK or a READ response — so the next PSN-sequence NAK
+        // (a request lost or overtaken later) is acted on, not taken for an echo of the last one.
+        _nakRetransmitArmed = false;
         _retriesLeft = _retryLimit;
         _rnrRetriesLeft = _rnrRetryLimit;
         _retransmitDeadline = now + _ackTimeoutMicroseconds;
