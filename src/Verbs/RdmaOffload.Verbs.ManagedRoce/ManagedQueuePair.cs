@@ -25,9 +25,6 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
     private IcrcAddressing _addressing;
     private bool _disposed;
 
-    // Only the device's receive thread reads or writes this: whether the current receive batch touched this QP.
-    private bool _touchedInReceiveBatch;
-
     public ManagedQueuePair(ManagedRoceDevice device, ManagedProtectionDomain domain, uint queuePairNumber, QueuePairOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -252,45 +249,6 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
         }
 
         // A packet can arm an earlier deadline (an RNR wait, a retransmit timer): tell the timer thread.
-        _device.WakeTimersBy(next);
-    }
-
-    /// <summary>
-    /// Receive thread, inside one receive batch: hands the packet to the transport but leaves its output (ACKs,
-    /// READ responses, requests the window now allows) for <see cref="FlushAfterReceiveBatch"/>, so a batch of
-    /// packets for this QP is answered with one coalesced ACK and one send call. Returns true the first time this
-    /// QP is touched in the batch (the caller remembers it for the flush).
-    /// </summary>
-    internal bool HandlePacketInBatch(in RocePacket packet, long now)
-    {
-        lock (_gate)
-        {
-            if (!_disposed)
-            {
-                _transport.HandlePacket(packet, now);
-            }
-        }
-
-        bool first = !_touchedInReceiveBatch;
-        _touchedInReceiveBatch = true;
-        return first;
-    }
-
-    /// <summary>Receive thread, after a receive batch: emits what the batch's packets made due.</summary>
-    internal void FlushAfterReceiveBatch(long now)
-    {
-        _touchedInReceiveBatch = false;
-        long next;
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            next = PollLocked(now);
-        }
-
         _device.WakeTimersBy(next);
     }
 

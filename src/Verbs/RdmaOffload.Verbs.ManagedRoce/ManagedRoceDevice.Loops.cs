@@ -35,7 +35,6 @@ public sealed partial class ManagedRoceDevice
         Socket.ReceiveTimeout = 100;
         bool coalescing = EnableReceiveCoalescing();
         using var batch = new Interop.DatagramBatch(ReceiveBatchSize, coalescing ? MaxCoalescedDatagram : MaxDatagram);
-        var touched = new List<ManagedQueuePair>();
         while (!_disposed)
         {
             int count = batch.Receive(Socket.SafeHandle);
@@ -56,7 +55,7 @@ public sealed partial class ManagedRoceDevice
                 int segment = batch.ReceivedSegmentSize(i);
                 if (segment <= 0)
                 {
-                    ProcessDatagram(received, source, 0, touched);
+                    ProcessDatagram(received, source, 0);
                     continue;
                 }
 
@@ -65,18 +64,9 @@ public sealed partial class ManagedRoceDevice
                 // A GSO sender on this host numbered their IPv4 identifications 0, 1, 2...: try that first.
                 for (int offset = 0, index = 0; offset < received.Length; offset += segment, index++)
                 {
-                    ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source, (ushort)index, touched);
+                    ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source, (ushort)index);
                 }
             }
-
-            // One poll per QP per batch: its ACKs coalesce and its output leaves in one send call.
-            long now = NowMicroseconds();
-            foreach (var queuePair in touched)
-            {
-                queuePair.FlushAfterReceiveBatch(now);
-            }
-
-            touched.Clear();
         }
     }
 
@@ -119,18 +109,16 @@ public sealed partial class ManagedRoceDevice
                 return;
             }
 
-            ProcessDatagram(buffer.AsSpan(0, length), from.Buffer.Span[..from.Size], 0, touchedInBatch: null);
+            ProcessDatagram(buffer.AsSpan(0, length), from.Buffer.Span[..from.Size], 0);
         }
     }
 
     /// <summary>
     /// Checks one datagram and hands it to its QP; everything unusable is counted and dropped.
     /// <paramref name="identificationHint"/> is the likeliest IPv4 identification (0, or the segment
-    /// index inside a coalesced receive), checked in full before solving for an unknown one. With
-    /// <paramref name="touchedInBatch"/> the QP's output waits for the end of the receive batch (the QP is added
-    /// to the list the first time); without it the QP answers at once.
+    /// index inside a coalesced receive), checked in full before solving for an unknown one.
     /// </summary>
-    private void ProcessDatagram(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source, ushort identificationHint, List<ManagedQueuePair>? touchedInBatch)
+    private void ProcessDatagram(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> source, ushort identificationHint)
     {
         Counters.CountReceived();
         if (RocePacket.TryParse(datagram, out var packet) != PacketError.None)
@@ -170,14 +158,7 @@ public sealed partial class ManagedRoceDevice
             }
         }
 
-        if (touchedInBatch is null)
-        {
-            queuePair.HandlePacket(packet, NowMicroseconds());
-        }
-        else if (queuePair.HandlePacketInBatch(packet, NowMicroseconds()))
-        {
-            touchedInBatch.Add(queuePair);
-        }
+        queuePair.HandlePacket(packet, NowMicroseconds());
     }
 
     /// <summary>Reads the sender's address (as GID bytes) and port from a raw Linux sockaddr.</summary>
