@@ -116,24 +116,6 @@ internal sealed class ResponsesAhead
         return run;
     }
 
-    /// <summary>Distance of the nearest held response (1 … <see cref="Capacity"/> − 1), or 0 when none is held.</summary>
-    public int NearestHeld()
-    {
-        for (int i = 0; i < _bits.Length && Count > 0; i++)
-        {
-            if (_bits[i] != 0)
-            {
-                return (i * 64) + System.Numerics.BitOperations.TrailingZeroCount(_bits[i]);
-            }
-        }
-
-        return 0;
-    }
-
-    /// <summary>Whether the response <paramref name="distance"/> past the expected one is held.</summary>
-    public bool IsHeld(int distance) =>
-        distance is > 0 and < Capacity && (_bits[distance >> 6] & (1UL << (distance & 63))) != 0;
-
     public void Clear()
     {
         Array.Clear(_bits);
