@@ -34,7 +34,6 @@ internal sealed class LinkChannel : IDisposable
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<Action>? _scheduleFlush;
-    private readonly int _coalesceAtSendsInFlight;
     private readonly Action _flush;
     private ILinkChannelHandler? _handler;
     private Task? _pollLoop;
@@ -51,17 +50,11 @@ internal sealed class LinkChannel : IDisposable
     /// <param name="sendQueueDepth">Work requests in flight at most (the send queue's depth).</param>
     /// <param name="scheduleFlush">
     /// Runs its argument soon on some thread (the adapter: after the stack thread's current work); frames sent
-    /// meanwhile share SENDs. Null: a frame sent outside completion dispatch is posted at once, unless
-    /// <paramref name="coalesceAtSendsInFlight"/> applies.
+    /// meanwhile share SENDs. Null: a frame sent outside completion dispatch is posted at once.
     /// </param>
-    /// <param name="coalesceAtSendsInFlight">
-    /// Without a scheduler: once this many frame SENDs are in flight, further frames wait in a shared SEND that the
-    /// next completion batch posts (self-clocked, like TCP autocorking: no delay while the link is idle). 0: never.
-    /// </param>
-    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth, Action<Action>? scheduleFlush = null, int coalesceAtSendsInFlight = 0)
+    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth, Action<Action>? scheduleFlush = null)
     {
         _scheduleFlush = scheduleFlush;
-        _coalesceAtSendsInFlight = coalesceAtSendsInFlight;
         _flush = Flush;
         _connection = connection;
         _receiveSlots = receiveSlots;
@@ -187,13 +180,8 @@ internal sealed class LinkChannel : IDisposable
         _stop.Dispose();
     }
 
-    /// <summary>Frame SENDs posted and not yet completed.</summary>
-    private int FrameSendsInFlight => _sendQueueDepth - _freeSendSlots.Count - (_openSlot >= 0 ? 1 : 0);
-
     /// <summary>Whether a frame joins the open slot rather than going alone (an open slot always takes it: order).</summary>
-    private bool ShouldCoalesceLocked() =>
-        _openSlot >= 0 || _corks > 0 || _scheduleFlush is not null
-        || (_coalesceAtSendsInFlight > 0 && FrameSendsInFlight >= _coalesceAtSendsInFlight);
+    private bool ShouldCoalesceLocked() => _openSlot >= 0 || _corks > 0 || _scheduleFlush is not null;
 
     /// <summary>Posts the frames waiting in the open slot (the flush scheduler's work item).</summary>
     private void Flush()

@@ -96,9 +96,7 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
         AcceleratedListener? listener = null;
         try
         {
-            // Self-clocked coalescing: while two frame SENDs are in flight, frames from every connection share the next.
-            var channel = new LinkChannel(connection, ReceiveSlots, SendQueueDepth, coalesceAtSendsInFlight: 2);
-            listener = new AcceleratedListener(options, channel, logger ?? NullLogger.Instance);
+            listener = new AcceleratedListener(options, new LinkChannel(connection, ReceiveSlots, SendQueueDepth), logger ?? NullLogger.Instance);
             listener.Start();
             await listener._registered.Task.WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             HostAgentLog.LinkRegistered(listener._logger, options.AdapterEndPoint, listener.AdapterIdentity, options.ServicePort);

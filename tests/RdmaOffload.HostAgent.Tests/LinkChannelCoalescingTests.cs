@@ -69,21 +69,6 @@ public sealed class LinkChannelCoalescingTests
     }
 
     [Test]
-    public async Task Self_clocked_coalescing_sends_the_first_frame_at_once_and_the_rest_together_after_it()
-    {
-        await using var pair = await ChannelPair.ConnectAsync(scheduleFlush: null, coalesceAtSendsInFlight: 1);
-        for (ulong token = 1; token <= 50; token++)
-        {
-            pair.Sender.Send(0, new Ping(token));
-        }
-
-        var batches = await pair.Receiver.WaitForFramesAsync(50);
-        Assert.That(batches.SelectMany(b => b), Is.EqualTo(Enumerable.Range(1, 50).Select(i => (ulong)i)), "every frame, in order");
-        Assert.That(batches[0], Has.Count.EqualTo(1), "an idle link sends at once");
-        Assert.That(batches, Has.Count.LessThanOrEqualTo(3), "the rest waited for the first SEND's completion and shared SENDs: " + string.Join(",", batches.Select(b => b.Count)));
-    }
-
-    [Test]
     public async Task More_frames_than_the_send_queue_holds_wait_in_order_and_all_arrive()
     {
         // Each frame flushed alone fills the send queue (depth 8): later ones wait for completions, in order.
@@ -181,7 +166,7 @@ public sealed class LinkChannelCoalescingTests
 
         public RecordingHandler Receiver { get; } = new();
 
-        public static async Task<ChannelPair> ConnectAsync(Action<Action>? scheduleFlush, int sendQueueDepth = 32, int coalesceAtSendsInFlight = 0)
+        public static async Task<ChannelPair> ConnectAsync(Action<Action>? scheduleFlush, int sendQueueDepth = 32)
         {
             var pair = new ChannelPair();
             var options = new RdmaConnectionOptions { MaxSendWorkRequests = 64, MaxReceiveWorkRequests = 64, CompletionQueueEntries = 256 };
@@ -198,7 +183,7 @@ public sealed class LinkChannelCoalescingTests
 
             var receiving = new LinkChannel(accepted, receiveSlots: 32, sendQueueDepth: 32);
             receiving.Start(pair.Receiver);
-            pair.Sender = new LinkChannel(connected, receiveSlots: 32, sendQueueDepth, scheduleFlush, coalesceAtSendsInFlight);
+            pair.Sender = new LinkChannel(connected, receiveSlots: 32, sendQueueDepth, scheduleFlush);
             pair.Sender.Start(new RecordingHandler());
 
             pair._owned.Add(receiving);
