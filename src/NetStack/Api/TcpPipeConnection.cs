@@ -31,9 +31,10 @@ public sealed partial class TcpPipeConnection : IDuplexPipe, ITcpConnectionHandl
     private TcpConnection? _connection;
     private long _pendingCredit;
 
-    internal TcpPipeConnection(IStackDispatcher host)
+    internal TcpPipeConnection(IStackDispatcher host, TcpConnection? accepted = null)
     {
         _host = host;
+        _connection = accepted;
         _input = new CreditReturningReader(_inputPipe.Reader, this);
     }
 

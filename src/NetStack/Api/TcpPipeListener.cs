@@ -25,7 +25,9 @@ public sealed class TcpPipeListener : ITcpAcceptHandler
 
     ITcpConnectionHandler? ITcpAcceptHandler.OnConnectionEstablished(TcpConnection connection)
     {
-        var pipe = new TcpPipeConnection(_host);
+        // Published with its connection already attached: the acceptor may read FourTuple before the stack gets
+        // round to OnConnected (it did: port 0 under load).
+        var pipe = new TcpPipeConnection(_host, connection);
         _accepted.Writer.TryWrite(pipe);
         return pipe;
     }
