@@ -4,7 +4,6 @@ using RdmaOffload.Fabric;
 using RdmaOffload.Protocol.Messages;
 using RdmaOffload.Protocol.Wire;
 using RdmaOffload.Verbs;
-using RdmaOffload.Verbs.ManagedRoce;
 
 namespace RdmaOffload.HostAgent.Tests;
 
@@ -201,16 +200,6 @@ public sealed class LinkChannelCoalescingTests
             return ValueTask.CompletedTask;
         }
 
-        private IConnectionManager Manager(IPAddress address)
-        {
-            var provider = new ManagedRoceProvider(new ManagedRoceOptions
-            {
-                Devices = [new ManagedRoceDeviceOptions { Name = $"mroce-{address}", BindAddress = address, Port = 0 }],
-            });
-            var manager = provider.CreateConnectionManager();
-            _infrastructure.Add(provider);
-            _infrastructure.Add(manager);
-            return manager;
-        }
+        private IConnectionManager Manager(IPAddress address) => LoopbackFabric.CreateManager(address, _infrastructure);
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using RdmaOffload.Fabric;
 using RdmaOffload.Protocol.Wire;
 using RdmaOffload.Verbs;
-using RdmaOffload.Verbs.ManagedRoce;
 
 namespace RdmaOffload.HostAgent.Tests;
 
@@ -98,15 +97,5 @@ internal sealed class ScriptedAdapter : ILinkChannelHandler, IAsyncDisposable
         return channel;
     }
 
-    private IConnectionManager Manager(IPAddress address)
-    {
-        var provider = new ManagedRoceProvider(new ManagedRoceOptions
-        {
-            Devices = [new ManagedRoceDeviceOptions { Name = $"mroce-{address}", BindAddress = address, Port = 0 }],
-        });
-        var manager = provider.CreateConnectionManager();
-        _owned.Add(provider);
-        _owned.Add(manager);
-        return manager;
-    }
+    private IConnectionManager Manager(IPAddress address) => LoopbackFabric.CreateManager(address, _owned);
 }
