@@ -1,7 +1,7 @@
-using RdmaOffload.Testing;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;
 using RdmaOffload.NetStack.InteropTests.Servers;
+using RdmaOffload.Testing;
 
 namespace RdmaOffload.NetStack.InteropTests;
 

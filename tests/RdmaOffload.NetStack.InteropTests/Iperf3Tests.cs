@@ -1,8 +1,8 @@
-using RdmaOffload.Testing;
 using System.Text.Json.Nodes;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;
 using RdmaOffload.NetStack.InteropTests.Servers;
+using RdmaOffload.Testing;
 
 namespace RdmaOffload.NetStack.InteropTests;
 

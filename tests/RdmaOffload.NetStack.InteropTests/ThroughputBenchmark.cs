@@ -1,10 +1,10 @@
-using RdmaOffload.Testing;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using RdmaOffload.NetStack.Api;
 using RdmaOffload.NetStack.InteropTests.Infrastructure;
 using RdmaOffload.NetStack.InteropTests.Servers;
+using RdmaOffload.Testing;
 
 namespace RdmaOffload.NetStack.InteropTests;
 

@@ -1,6 +1,6 @@
-using RdmaOffload.Testing;
 using RdmaOffload.NetStack.Tap;
 using RdmaOffload.NetStack.Wire;
+using RdmaOffload.Testing;
 
 namespace RdmaOffload.NetStack.InteropTests.Infrastructure;
 
