@@ -115,9 +115,10 @@ public sealed class InteropEndpoint : IDisposable
             return "none";
         }
 
-        return string.Join(' ', counters.GetType().GetProperties()
-            .Where(p => p.PropertyType == typeof(long))
-            .Select(p => $"{p.Name}={p.GetValue(counters)}"));
+        var properties = counters.GetType().GetProperties();
+        string numbers = string.Join(' ', properties.Where(p => p.PropertyType == typeof(long)).Select(p => $"{p.Name}={p.GetValue(counters)}"));
+        string notes = string.Join("; ", properties.Where(p => p.PropertyType == typeof(string)).Select(p => $"{p.Name}: {p.GetValue(counters) ?? "none"}"));
+        return notes.Length == 0 ? numbers : $"{numbers}; {notes}";
     }
 
     /// <inheritdoc/>

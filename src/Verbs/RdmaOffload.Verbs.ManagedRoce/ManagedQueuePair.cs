@@ -299,10 +299,11 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
 
     private long PollLocked(long now)
     {
-        long next = _transport.Poll(now, this);
+        long receivedThrough = _device.ReceivedThrough(now);
+        long next = _transport.Poll(now, this, receivedThrough);
         for (int round = 1; round < MaxPollRoundsPerEvent && _transport.HasPendingOutput; round++)
         {
-            next = _transport.Poll(now, this);
+            next = _transport.Poll(now, this, receivedThrough);
         }
 
         FlushSendBatch();

@@ -13,6 +13,21 @@ public sealed partial class ManagedRoceDevice
     private const int MaxDatagram = 9216;
     private const int MaxCoalescedDatagram = 65536;
 
+    /// <summary>How long a retransmit timer may wait for a lagging receive loop before it fires anyway.</summary>
+    private const long MaxReceiveLagMicroseconds = 1_000_000;
+
+    private long _receiveDrainedAt;
+    private volatile bool _receiveWaiting = true;
+
+    /// <summary>
+    /// The time up to which every datagram that arrived has been handed to its QP: now while the receive loop waits
+    /// on an empty socket, else when it last found the socket empty. A QP's retransmit timer that expired after
+    /// this may yet be answered by a packet still queued in the socket (a busy or descheduled receive thread),
+    /// so it waits, at most <see cref="MaxReceiveLagMicroseconds"/>.
+    /// </summary>
+    internal long ReceivedThrough(long now) =>
+        _receiveWaiting ? now : Math.Max(Volatile.Read(ref _receiveDrainedAt), now - MaxReceiveLagMicroseconds);
+
     /// <summary>Whether this device moves datagrams with recvmmsg/sendmmsg (Linux) or one call per packet.</summary>
     internal bool UsesBatchedIo => Options.BatchedIo && OperatingSystem.IsLinux();
 
@@ -35,9 +50,15 @@ public sealed partial class ManagedRoceDevice
         Socket.ReceiveTimeout = 100;
         bool coalescing = EnableReceiveCoalescing();
         using var batch = new Interop.DatagramBatch(ReceiveBatchSize, coalescing ? MaxCoalescedDatagram : MaxDatagram);
+        bool drained = true;
         while (!_disposed)
         {
+            // Entered with the socket found empty last time: whatever arrives now is handed in as it comes.
+            _receiveWaiting = drained;
             int count = batch.Receive(Socket.SafeHandle);
+            long returnedAt = NowMicroseconds();
+            _receiveWaiting = false;
+            drained = count < ReceiveBatchSize;
             if (count < 0)
             {
                 if (_disposed)
@@ -45,6 +66,7 @@ public sealed partial class ManagedRoceDevice
                     return;
                 }
 
+                Volatile.Write(ref _receiveDrainedAt, returnedAt);
                 continue; // e.g. an ICMP error queued on the socket by an earlier send
             }
 
@@ -66,6 +88,12 @@ public sealed partial class ManagedRoceDevice
                 {
                     ProcessDatagram(received.Slice(offset, Math.Min(segment, received.Length - offset)), source, (ushort)index);
                 }
+            }
+
+            if (drained)
+            {
+                // A batch short of full emptied the socket: everything that arrived before it returned is now in.
+                Volatile.Write(ref _receiveDrainedAt, returnedAt);
             }
         }
     }

@@ -132,12 +132,12 @@ public sealed class RcTransportErrorTests
         using var local = new TestMemory(link.A.Memory, 8192, All);
         using var remote = new TestMemory(link.B.Memory, 8192, All);
         link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.RdmaWrite, RemoteAddress = (ulong)remote.Address, RemoteKey = remote.Key }, local.Entry(0, 4096));
-        link.A.Transport.Poll(0, new NullTransmitter(link.A.Capture));
+        link.A.Transport.Poll(0, new CapturingTransmitter(link.A.Capture));
         Assert.That(link.A.Capture, Has.Count.EqualTo(4));
 
         // Deliver packets 1..3 without packet 0: one NAK, not three.
         var responses = new List<byte[]>();
-        var sink = new NullTransmitter(responses);
+        var sink = new CapturingTransmitter(responses);
         foreach (var packet in link.A.Capture.Skip(1))
         {
             SimulatedLink.Deliver(link.B, packet);
@@ -208,7 +208,7 @@ public sealed class RcTransportErrorTests
         var link = new SimulatedLink();
         using var remote = new TestMemory(link.B.Memory, 4096, All);
         link.B.PostReceive(1, remote.Entry(0, 4096));
-        var sink = new NullTransmitter([]);
+        var sink = new CapturingTransmitter([]);
         Prop.ForAll<byte[], byte, uint>((body, opcode, psn) =>
         {
             var packet = new byte[Math.Max(body.Length, 16) + 16];
@@ -232,7 +232,7 @@ public sealed class RcTransportErrorTests
         using var local = new TestMemory(link.A.Memory, 4096, All);
         using var remote = new TestMemory(link.B.Memory, 4096, All);
         link.A.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.RdmaWrite, RemoteAddress = (ulong)remote.Address, RemoteKey = remote.Key }, local.Entry(0, 100));
-        link.A.Transport.Poll(0, new NullTransmitter([]));
+        link.A.Transport.Poll(0, new CapturingTransmitter([]));
 
         byte[] Ack(uint psn, uint qpn = 0x11, ushort pkey = 0xFFFF)
         {
@@ -275,7 +275,7 @@ public sealed class RcTransportErrorTests
         a.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.Send }, [buffer.Entry(1024, 8)]);
         a.PostSend(new SendWorkRequest { WorkRequestId = 2, Opcode = SendOpcode.Send }, [buffer.Entry(1024, 8)]);
         var wire = new List<byte[]>();
-        a.Poll(0, new NullTransmitter(wire));
+        a.Poll(0, new CapturingTransmitter(wire));
         foreach (var bytes in wire)
         {
             Assert.That(RocePacket.TryParse(bytes, out var packet), Is.EqualTo(PacketError.None));
@@ -301,14 +301,5 @@ public sealed class RcTransportErrorTests
             Items.Add(completion);
             return true;
         }
-    }
-
-    private sealed class NullTransmitter(List<byte[]> capture) : IPacketTransmitter
-    {
-        private readonly byte[] _buffer = new byte[9000];
-
-        public Span<byte> GetBuffer(int length) => _buffer.AsSpan(0, length);
-
-        public void Transmit(int length) => capture.Add(_buffer.AsSpan(0, length).ToArray());
     }
 }

@@ -235,8 +235,9 @@ public sealed class RcTransportTests
             $"at {link.Now} µs: {requester.Timeouts} timeouts, {requester.Retransmissions} re-requests, {requester.ResponsesOutOfOrder} kept out of order, {requester.ResponsesDropped} dropped");
         Assert.That(local.Span.SequenceEqual(remote.Span), Is.True);
         long responses = link.B.Transport.Counters.PacketsSent;
-        Assert.That(requester.Timeouts, Is.Zero, "replays recover every gap before the ACK timeout");
-        Assert.That(responses, Is.LessThan(64 * Packets), $"{responses} responses for {Packets} packets of data");
+        Assert.That(requester.Timeouts, Is.Zero, $"replays recover every gap before the ACK timeout ({requester.ReadGapReRequests} re-requests, {requester.NakRetransmits} NAK go-backs)");
+        // Selective re-requests: 4–6.5k responses here; go-back-N re-requests of every later chunk made 14.7k.
+        Assert.That(responses, Is.LessThan(10 * Packets), $"{responses} responses for {Packets} packets of data");
     }
 
     [Test]

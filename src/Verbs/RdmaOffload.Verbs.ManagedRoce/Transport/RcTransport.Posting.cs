@@ -92,7 +92,7 @@ internal sealed partial class RcTransport
 
         wqe.ReadIssued = false;
         wqe.ReadComplete = false;
-        wqe.GapRecoveryPending = false;
+        wqe.GapReRequestedAt = long.MinValue;
         wqe.Ahead.Clear();
         if (State == QueuePairState.Error)
         {

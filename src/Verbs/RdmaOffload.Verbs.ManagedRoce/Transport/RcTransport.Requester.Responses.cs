@@ -11,6 +11,7 @@ internal sealed partial class RcTransport
         if (packet.Header.DestinationQueuePair != QueuePairNumber || !HasUnacknowledgedWork
             || Psn.Distance(_unackedPsn, psn) < 0 || Psn.Distance(psn, _sentLimitPsn) <= 0)
         {
+            Counters.ResponsesStale++;
             Counters.ResponsesDropped++;
             return;
         }
@@ -50,6 +51,8 @@ internal sealed partial class RcTransport
                 {
                     // Retransmit once per NAK episode; later NAKs for the same hole are echoes.
                     _nakRetransmitArmed = true;
+                    Counters.NakRetransmits++;
+                    HalveLossWindow();
                     GoBackTo(psn, now);
                 }
 
@@ -68,6 +71,7 @@ internal sealed partial class RcTransport
 
                 break;
             default:
+                Counters.ResponsesMisfit++;
                 Counters.ResponsesDropped++;
                 break;
         }
@@ -87,6 +91,7 @@ internal sealed partial class RcTransport
         var wqe = _sendQueue[_sqHead % _sendQueue.Length];
         if (!wqe.IsRead || wqe.ReadComplete || Psn.Distance(wqe.FirstPsn, psn) < 0 || Psn.Distance(psn, wqe.LastPsn) < 0)
         {
+            Counters.ResponsesMisfit++;
             Counters.ResponsesDropped++;
             return;
         }
@@ -94,7 +99,8 @@ internal sealed partial class RcTransport
         int distance = Psn.Distance(wqe.ExpectedResponsePsn, psn);
         if (distance < 0)
         {
-            Counters.ResponsesDropped++; // duplicate
+            Counters.ResponsesDuplicate++;
+            Counters.ResponsesDropped++;
             return;
         }
 
@@ -106,6 +112,7 @@ internal sealed partial class RcTransport
         // the opcode position, is what must match.
         if (packet.Payload.Length != expectedLength)
         {
+            Counters.ResponsesMisfit++;
             Counters.ResponsesDropped++;
             return;
         }
@@ -126,13 +133,22 @@ internal sealed partial class RcTransport
             }
             else
             {
+                // Already kept (a replay brought it again) or too far ahead for the map.
+                if (distance < ResponsesAhead.Capacity)
+                {
+                    Counters.ResponsesDuplicate++;
+                }
+                else
+                {
+                    Counters.ResponsesMisfit++;
+                }
+
                 Counters.ResponsesDropped++;
             }
 
-            if (!wqe.GapRecoveryPending)
+            if (MayReRequestGap(wqe, now))
             {
-                wqe.GapRecoveryPending = true;
-                GoBackTo(wqe.ExpectedResponsePsn, now);
+                ReRequestReadGap(wqe, now);
             }
 
             return;
@@ -146,15 +162,20 @@ internal sealed partial class RcTransport
 
         // This one and those that overtook it and were kept are done.
         int advanced = 1 + wqe.Ahead.AdvancePastExpected();
-        wqe.GapRecoveryPending = false;
+        wqe.GapReRequestedAt = long.MinValue;
         wqe.ExpectedResponsePsn = psn + advanced;
         _unackedPsn = wqe.ExpectedResponsePsn;
-        NoteProgress(now);
+        NoteProgress(now, advanced);
         if (Psn.Distance(wqe.ExpectedResponsePsn, wqe.LastPsn) < 0)
         {
             wqe.ReadComplete = true;
             _readsIssued--;
             CompleteHeadEntries(now);
+        }
+        else if (wqe.Ahead.Count > 0)
+        {
+            // Caught up to a hole that later responses already passed: ask for it now rather than at the next arrival.
+            ReRequestReadGap(wqe, now);
         }
     }
 
@@ -180,20 +201,37 @@ internal sealed partial class RcTransport
             {
                 _unackedPsn = wqe.ExpectedResponsePsn;
                 CompleteHeadEntries(now);
-                if (!wqe.GapRecoveryPending)
+                if (MayReRequestGap(wqe, now))
                 {
-                    wqe.GapRecoveryPending = true;
-                    GoBackTo(wqe.ExpectedResponsePsn, now);
+                    ReRequestReadGap(wqe, now);
                 }
 
                 return;
             }
         }
 
+        int advanced = Psn.Distance(_unackedPsn, psn + 1);
         _unackedPsn = psn + 1;
         _nakRetransmitArmed = false;
-        NoteProgress(now);
+        NoteProgress(now, advanced);
         CompleteHeadEntries(now);
+    }
+
+    /// <summary>
+    /// Once per gap — and again if the gap outlives an eighth of the ACK timeout, when the replay's own response was
+    /// lost too rather than late (later responses keep arriving, so the timer would be the only other way out).
+    /// </summary>
+    private bool MayReRequestGap(SendQueueEntry wqe, long now) =>
+        wqe.GapReRequestedAt == long.MinValue || now - wqe.GapReRequestedAt >= Math.Max(_ackTimeoutMicroseconds / 8, 1);
+
+    /// <summary>A READ response is missing (a later one, or an ACK past the READ, arrived): ask again from it, once per gap.</summary>
+    private void ReRequestReadGap(SendQueueEntry wqe, long now)
+    {
+        wqe.GapReRequestedAt = now;
+        Counters.ReadGapReRequests++;
+        HalveLossWindow();
+        _pendingReadReRequest = wqe.ExpectedResponsePsn;
+        _retransmitDeadline = now + _ackTimeoutMicroseconds;
     }
 
     private void AcknowledgeBefore(Psn psn, long now)
@@ -204,8 +242,9 @@ internal sealed partial class RcTransport
         }
     }
 
-    private void NoteProgress(long now)
+    private void NoteProgress(long now, int packets)
     {
+        _lossWindow = (int)Math.Min((long)_lossWindow + packets, _options.MaxPacketsInFlight);
         // Progress ends a NAK episode whatever brought it — an ACK or a READ response — so the next PSN-sequence NAK
         // (a request lost or overtaken later) is acted on, not taken for an echo of the last one.
         _nakRetransmitArmed = false;

@@ -89,17 +89,57 @@ internal sealed partial class RcTransport
         return true;
     }
 
-    private void DropReadJobsFrom(Psn psn)
+    /// <summary>
+    /// A duplicate READ request: the replay it asks for, [psn, psn + n), replaces only the queued answers it covers and
+    /// goes in PSN order. Answers queued for later requests stay — a re-request that arrives late (overtaken on the
+    /// wire by newer requests) must not silence them, or their READ stalls until the requester's timeout. A queued
+    /// answer that has yet to send this PSN and reaches as far makes the duplicate redundant.
+    /// </summary>
+    private void QueueReadReplay(in RocePacket packet)
     {
+        var first = packet.Header.Psn;
+        var end = first + PacketsFor(packet.Reth.DmaLength);
         for (int i = 0; i < _readJobCount; i++)
         {
-            ref var job = ref _readJobs[(_readJobHead + i) % _readJobs.Length];
-            int remainingPackets = job.Remaining == 0 ? 1 : (int)((job.Remaining + (uint)_mtu - 1) / (uint)_mtu);
-            if (Psn.Distance(psn, job.NextPsn + (remainingPackets - 1)) >= 0)
+            var job = _readJobs[(_readJobHead + i) % _readJobs.Length];
+            var jobEnd = job.NextPsn + PacketsFor(job.Remaining);
+            if (Psn.Distance(job.NextPsn, first) >= 0 && Psn.Distance(first, jobEnd) > 0 && Psn.Distance(end, jobEnd) >= 0)
             {
-                _readJobCount = i;
-                return;
+                return; // still to send from this PSN through the replay's end: nothing was lost yet
             }
+        }
+
+        int kept = 0;
+        for (int i = 0; i < _readJobCount; i++)
+        {
+            var job = _readJobs[(_readJobHead + i) % _readJobs.Length];
+            var jobEnd = job.NextPsn + PacketsFor(job.Remaining);
+            if (Psn.Distance(first, job.NextPsn) >= 0 && Psn.Distance(jobEnd, end) >= 0)
+            {
+                continue; // the replay sends all of it again
+            }
+
+            _readJobs[(_readJobHead + kept) % _readJobs.Length] = job;
+            kept++;
+        }
+
+        _readJobCount = kept;
+        if (!QueueReadResponse(packet))
+        {
+            return;
+        }
+
+        // Appended last; move it in front of the answers to later PSNs.
+        for (int i = _readJobCount - 1; i > 0; i--)
+        {
+            ref var earlier = ref _readJobs[(_readJobHead + i - 1) % _readJobs.Length];
+            ref var current = ref _readJobs[(_readJobHead + i) % _readJobs.Length];
+            if (Psn.Distance(current.NextPsn, earlier.NextPsn) <= 0)
+            {
+                break;
+            }
+
+            (earlier, current) = (current, earlier);
         }
     }
 }

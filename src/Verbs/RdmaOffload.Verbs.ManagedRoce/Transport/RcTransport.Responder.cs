@@ -72,10 +72,9 @@ internal sealed partial class RcTransport
             Counters.DuplicateRequests++;
             if (packet.Opcode == RoceOpcode.RdmaReadRequest)
             {
-                // The requester lost (part of) a response and goes back to this PSN: whatever we still had
-                // queued from here on is now redundant. Answer again from this PSN; rights are re-checked.
-                DropReadJobsFrom(psn);
-                QueueReadResponse(packet);
+                // The requester lost (part of) a response and asks again from this PSN: answer again (rights are
+                // re-checked), unless a queued answer will still send it.
+                QueueReadReplay(packet);
             }
             else
             {

@@ -41,6 +41,8 @@ internal sealed record RcTransportOptions
 /// </summary>
 internal sealed partial class RcTransport
 {
+    private const long DeferredTimerRecheckMicroseconds = 1000;
+
     private readonly RcTransportOptions _options;
     private readonly MemoryKeyTable _memory;
     private readonly ICompletionSink _sendCompletions;
@@ -132,6 +134,7 @@ internal sealed partial class RcTransport
         _retriesLeft = _retryLimit;
         _rnrRetriesLeft = _rnrRetryLimit;
         _maxReadsOutstanding = Math.Max((int)attributes.MaxReadAtomic, 1);
+        _lossWindow = _options.MaxPacketsInFlight;
         State = QueuePairState.ReadyToSend;
     }
 
@@ -199,8 +202,12 @@ internal sealed partial class RcTransport
         EnterErrorAfterOverrun();
     }
 
-    /// <summary>Runs timers and emits due packets; returns the next time it needs to be called.</summary>
-    public long Poll(long now, IPacketTransmitter transmitter)
+    /// <summary>
+    /// Runs timers and emits due packets; returns the next time it needs to be called. <paramref name="receivedThrough"/>
+    /// says up to when every packet that arrived has been handed in (default: now): a retransmit timer that expired
+    /// after it waits, since the ACK it waits for may be among the packets not yet handed in.
+    /// </summary>
+    public long Poll(long now, IPacketTransmitter transmitter, long receivedThrough = long.MaxValue)
     {
         if (State is not (QueuePairState.ReadyToReceive or QueuePairState.ReadyToSend))
         {
@@ -211,7 +218,7 @@ internal sealed partial class RcTransport
         budget = EmitResponderOutput(transmitter, budget);
         if (State == QueuePairState.ReadyToSend)
         {
-            RunRequesterTimers(now);
+            RunRequesterTimers(now, Math.Min(now, receivedThrough));
             if (State == QueuePairState.ReadyToSend)
             {
                 EmitRequests(now, transmitter, budget);
@@ -220,7 +227,14 @@ internal sealed partial class RcTransport
 
         EnterErrorAfterOverrun();
 
-        return HasPendingOutput ? now : NextRequesterDeadline();
+        if (HasPendingOutput)
+        {
+            return now;
+        }
+
+        // A timer held back for a lagging receive path is looked at again shortly, not spun on.
+        long next = NextRequesterDeadline();
+        return next <= now ? now + DeferredTimerRecheckMicroseconds : next;
     }
 
     private void RequireState(QueuePairState from, QueuePairState to)

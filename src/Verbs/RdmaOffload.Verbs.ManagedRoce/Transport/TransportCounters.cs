@@ -33,8 +33,23 @@ public sealed class TransportCounters
     /// <summary>Remote access, invalid request and operational NAKs sent.</summary>
     public long ErrorNaksSent { get; internal set; }
 
-    /// <summary>Responses dropped: stale, outside the window, or inconsistent.</summary>
+    /// <summary>Responses dropped: stale, outside the window, or inconsistent (the sum of the three below, for the requester).</summary>
     public long ResponsesDropped { get; internal set; }
+
+    /// <summary>Responses for nothing outstanding: another QP, no unacknowledged work, or a PSN outside the window.</summary>
+    public long ResponsesStale { get; internal set; }
+
+    /// <summary>READ responses already placed (a replay brought them again).</summary>
+    public long ResponsesDuplicate { get; internal set; }
+
+    /// <summary>READ responses that fit no outstanding READ: past the head request, wrong length, or too far ahead to keep.</summary>
+    public long ResponsesMisfit { get; internal set; }
+
+    /// <summary>READ re-requests sent because a response was missing when a later one arrived.</summary>
+    public long ReadGapReRequests { get; internal set; }
+
+    /// <summary>Go-backs on a PSN sequence error NAK.</summary>
+    public long NakRetransmits { get; internal set; }
 
     /// <summary>READ responses that overtook an earlier one and were placed out of order.</summary>
     public long ResponsesOutOfOrder { get; internal set; }
@@ -44,6 +59,9 @@ public sealed class TransportCounters
 
     /// <summary>Packets dropped for a partition key other than the default one.</summary>
     public long BadPartitionKey { get; internal set; }
+
+    /// <summary>The requester's state when it last failed a request (retry or RNR exhaustion, a NAK): for diagnostics.</summary>
+    public string? LastRequesterFailure { get; internal set; }
 
     /// <summary>Completions lost because a completion queue was full.</summary>
     public long CompletionQueueOverruns { get; internal set; }

@@ -56,8 +56,8 @@ internal sealed class SendQueueEntry
     /// <summary>READ: all response data arrived.</summary>
     public bool ReadComplete { get; set; }
 
-    /// <summary>READ: a gap was seen and a re-request is already queued.</summary>
-    public bool GapRecoveryPending { get; set; }
+    /// <summary>When a re-request for the first missing response last went out (long.MinValue: none since the last progress).</summary>
+    public long GapReRequestedAt { get; set; } = long.MinValue;
 
     /// <summary>READ: responses placed beyond <see cref="ExpectedResponsePsn"/> (they overtook a delayed or lost one).</summary>
     public ResponsesAhead Ahead { get; } = new();
