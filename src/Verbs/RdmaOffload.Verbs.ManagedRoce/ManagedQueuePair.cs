@@ -17,6 +17,7 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
     private readonly ManagedRoceDevice _device;
     private readonly RcTransport _transport;
     private readonly Lock _gate = new();
+    private bool _pollAfterBatch;
     private readonly byte[] _transmitBuffer = new byte[RocePacketWriter.PacketLength(RoceOpcode.RdmaWriteOnlyWithImmediate, 4096)];
     private readonly Interop.DatagramBatch? _sendBatch;
     private readonly byte[] _peerRawAddress = new byte[32];
@@ -249,6 +250,45 @@ internal sealed class ManagedQueuePair : IQueuePair, IPacketTransmitter, Interop
         }
 
         // A packet can arm an earlier deadline (an RNR wait, a retransmit timer): tell the timer thread.
+        _device.WakeTimersBy(next);
+    }
+
+    /// <summary>
+    /// Hands in a packet of a receive batch without answering yet: <see cref="PollAfterBatch"/> answers everything the
+    /// batch brought at once — one coalesced ACK, one <c>sendmmsg</c> — instead of once per packet.
+    /// </summary>
+    /// <returns>Whether this is the QP's first packet since its last poll (the caller polls it after the batch).</returns>
+    internal bool HandlePacketInBatch(in RocePacket packet, long now)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _transport.HandlePacket(packet, now);
+            bool first = !_pollAfterBatch;
+            _pollAfterBatch = true;
+            return first;
+        }
+    }
+
+    /// <summary>Answers what <see cref="HandlePacketInBatch"/> handed in.</summary>
+    internal void PollAfterBatch(long now)
+    {
+        long next;
+        lock (_gate)
+        {
+            if (_disposed || !_pollAfterBatch)
+            {
+                return;
+            }
+
+            _pollAfterBatch = false;
+            next = PollLocked(now);
+        }
+
         _device.WakeTimersBy(next);
     }
 

@@ -17,6 +17,9 @@ public sealed partial class ManagedRoceDevice
     private const long MaxReceiveLagMicroseconds = 1_000_000;
 
     private long _receiveDrainedAt;
+
+    // The QPs the current receive batch handed packets to (receive thread only; null outside a batch).
+    private List<ManagedQueuePair>? _batchQueuePairs;
     private volatile bool _receiveWaiting = true;
 
     /// <summary>
@@ -51,6 +54,7 @@ public sealed partial class ManagedRoceDevice
         bool coalescing = EnableReceiveCoalescing();
         using var batch = new Interop.DatagramBatch(ReceiveBatchSize, coalescing ? MaxCoalescedDatagram : MaxDatagram);
         bool drained = true;
+        var touched = new List<ManagedQueuePair>();
         while (!_disposed)
         {
             // Entered with the socket found empty last time: whatever arrives now is handed in as it comes.
@@ -70,6 +74,7 @@ public sealed partial class ManagedRoceDevice
                 continue; // e.g. an ICMP error queued on the socket by an earlier send
             }
 
+            _batchQueuePairs = touched;
             for (int i = 0; i < count; i++)
             {
                 var received = batch.Received(i);
@@ -90,6 +95,14 @@ public sealed partial class ManagedRoceDevice
                 }
             }
 
+            _batchQueuePairs = null;
+            long polledAt = NowMicroseconds();
+            foreach (var queuePair in touched)
+            {
+                queuePair.PollAfterBatch(polledAt);
+            }
+
+            touched.Clear();
             if (drained)
             {
                 // A batch short of full emptied the socket: everything that arrived before it returned is now in.
@@ -186,7 +199,14 @@ public sealed partial class ManagedRoceDevice
             }
         }
 
-        queuePair.HandlePacket(packet, NowMicroseconds());
+        if (_batchQueuePairs is null)
+        {
+            queuePair.HandlePacket(packet, NowMicroseconds());
+        }
+        else if (queuePair.HandlePacketInBatch(packet, NowMicroseconds()))
+        {
+            _batchQueuePairs.Add(queuePair);
+        }
     }
 
     /// <summary>Reads the sender's address (as GID bytes) and port from a raw Linux sockaddr.</summary>
