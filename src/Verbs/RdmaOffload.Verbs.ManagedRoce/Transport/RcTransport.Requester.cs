@@ -181,8 +181,6 @@ internal sealed partial class RcTransport
             if (!wqe.ReadIssued)
             {
                 wqe.ReadIssued = true;
-                wqe.ExpectedResponsePsn = wqe.FirstPsn;
-                wqe.Ahead.Clear();
                 _readsIssued++;
             }
 
