@@ -130,7 +130,9 @@ RDMA_SHIM_EXPORT int32_t RdmaShim_CmBind(struct rdma_cm_id *id, const uint8_t *a
 RDMA_SHIM_EXPORT int32_t RdmaShim_CmResolveAddress(struct rdma_cm_id *id, const uint8_t *address, int32_t family, uint16_t port, int32_t timeout_ms);
 RDMA_SHIM_EXPORT int32_t RdmaShim_CmCreateQp(struct rdma_cm_id *id, struct ibv_pd *pd, struct ibv_cq *send_cq, struct ibv_cq *recv_cq, const RdmaShimQpCreateAttributes *attributes);
 RDMA_SHIM_EXPORT int32_t RdmaShim_CmConnect(struct rdma_cm_id *id, const uint8_t *private_data, uint8_t private_data_length, uint8_t responder_resources, uint8_t initiator_depth, uint8_t retry_count, uint8_t rnr_retry_count);
-RDMA_SHIM_EXPORT int32_t RdmaShim_CmAccept(struct rdma_cm_id *id, const uint8_t *private_data, uint8_t private_data_length, uint8_t responder_resources, uint8_t initiator_depth);
+RDMA_SHIM_EXPORT int32_t RdmaShim_CmAccept(struct rdma_cm_id *id, const uint8_t *private_data, uint8_t private_data_length, uint8_t responder_resources, uint8_t initiator_depth, uint8_t rnr_retry_count);
+/* rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT): the QP's local ACK timeout (IB encoding), before connect/accept. */
+RDMA_SHIM_EXPORT int32_t RdmaShim_CmSetAckTimeout(struct rdma_cm_id *id, uint8_t timeout);
 
 /* --- readiness waiting: epoll without its packed struct, eventfd for wake-ups --- */
 RDMA_SHIM_EXPORT int32_t RdmaShim_SetNonBlocking(int32_t fd);

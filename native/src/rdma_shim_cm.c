@@ -163,7 +163,7 @@ int32_t RdmaShim_CmConnect(struct rdma_cm_id *id, const uint8_t *private_data, u
     return rdma_connect(id, &param) == 0 ? 0 : -errno;
 }
 
-int32_t RdmaShim_CmAccept(struct rdma_cm_id *id, const uint8_t *private_data, uint8_t private_data_length, uint8_t responder_resources, uint8_t initiator_depth)
+int32_t RdmaShim_CmAccept(struct rdma_cm_id *id, const uint8_t *private_data, uint8_t private_data_length, uint8_t responder_resources, uint8_t initiator_depth, uint8_t rnr_retry_count)
 {
     struct rdma_conn_param param;
     memset(&param, 0, sizeof(param));
@@ -171,6 +171,12 @@ int32_t RdmaShim_CmAccept(struct rdma_cm_id *id, const uint8_t *private_data, ui
     param.private_data_len = private_data_length;
     param.responder_resources = responder_resources;
     param.initiator_depth = initiator_depth;
-    param.rnr_retry_count = 7;
+    param.rnr_retry_count = rnr_retry_count;
     return rdma_accept(id, &param) == 0 ? 0 : -errno;
+}
+
+int32_t RdmaShim_CmSetAckTimeout(struct rdma_cm_id *id, uint8_t timeout)
+{
+    /* The kernel applies it when librdmacm moves the id's QP to RTS (at connect or accept). */
+    return rdma_set_option(id, RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT, &timeout, sizeof(timeout)) == 0 ? 0 : -errno;
 }

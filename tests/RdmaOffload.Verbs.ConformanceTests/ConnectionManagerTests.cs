@@ -108,6 +108,43 @@ public sealed class ConnectionManagerTests
     }
 
     [Test]
+    public async Task A_short_ack_timeout_with_one_retry_fails_work_to_a_silent_peer()
+    {
+        var options = Options with { AckTimeout = 10, RetryCount = 1 }; // 4 ms × (1 + 1 retry)
+        var (client, server, target) = await ConnectToSilentPeerAsync(options);
+        using (client)
+        using (server)
+        using (target)
+        using (var source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite))
+        {
+            PostWrite(client, source, target);
+            var completion = await Completions.WaitOneAsync(client.CompletionQueue);
+            Assert.That(completion.Status, Is.EqualTo(WorkCompletionStatus.RetryExceededError));
+            Assert.That(client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.Error));
+        }
+    }
+
+    [Test]
+    public async Task A_long_ack_timeout_keeps_work_to_a_silent_peer_pending()
+    {
+        // 4.096 µs × 2^22 ≈ 17 s per timeout. managed-roce's default (14, ≈ 67 ms × 8 tries) would have
+        // failed the WRITE well within the wait below, so a completion here means the option was ignored.
+        var options = Options with { AckTimeout = 22 };
+        var (client, server, target) = await ConnectToSilentPeerAsync(options);
+        using (client)
+        using (server)
+        using (target)
+        using (var source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite))
+        {
+            PostWrite(client, source, target);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var completions = new WorkCompletion[1];
+            Assert.That(client.CompletionQueue.Poll(completions), Is.Zero, () => $"completed early: {completions[0].Status}");
+            Assert.That(client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.ReadyToSend));
+        }
+    }
+
+    [Test]
     public void Connecting_to_a_port_nobody_listens_on_fails_with_RdmaConnectionException()
     {
         var options = Options with { Timeout = TimeSpan.FromSeconds(20) };
@@ -115,4 +152,23 @@ public sealed class ConnectionManagerTests
             async () => await _manager.ConnectAsync(new IPEndPoint(_address, 1), options, ReadOnlyMemory<byte>.Empty).WaitAsync(Completions.DefaultTimeout),
             Throws.InstanceOf<RdmaConnectionException>());
     }
+
+    /// <summary>A connection whose server QP is in ERROR: it drops what arrives and never acknowledges.</summary>
+    private async Task<(IRdmaConnection Client, IRdmaConnection Server, IMemoryRegion Target)> ConnectToSilentPeerAsync(RdmaConnectionOptions options)
+    {
+        using var listener = _manager.Listen(new IPEndPoint(_address, 0), options);
+        var connecting = _manager.ConnectAsync(listener.LocalEndPoint, options, ReadOnlyMemory<byte>.Empty);
+        using var request = await listener.GetRequestAsync().AsTask().WaitAsync(Completions.DefaultTimeout);
+        var accepting = request.AcceptAsync(ReadOnlyMemory<byte>.Empty);
+        var client = await connecting.WaitAsync(Completions.DefaultTimeout);
+        var server = await accepting.WaitAsync(Completions.DefaultTimeout);
+        var target = server.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite | MemoryAccess.RemoteWrite);
+        server.QueuePair.ModifyToError();
+        return (client, server, target);
+    }
+
+    private static void PostWrite(IRdmaConnection client, IMemoryRegion source, IMemoryRegion target) =>
+        client.QueuePair.PostSend(
+            new SendWorkRequest { WorkRequestId = 7, Opcode = SendOpcode.RdmaWrite, Options = SendOptions.Signaled, RemoteAddress = (ulong)target.Address, RemoteKey = target.RemoteKey },
+            [source.Slice(0, 64)]);
 }

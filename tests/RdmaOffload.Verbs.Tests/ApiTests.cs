@@ -33,6 +33,18 @@ public sealed class ApiTests
     }
 
     [Test]
+    public void Connection_options_refuse_ack_timeouts_and_retry_counts_outside_their_ib_fields()
+    {
+        Assert.That(() => new RdmaConnectionOptions { AckTimeout = 32 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("AckTimeout"));
+        Assert.That(() => new RdmaConnectionOptions { RetryCount = 8 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("RetryCount"));
+        Assert.That(() => new RdmaConnectionOptions { RnrRetryCount = 8 }, Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("RnrRetryCount"));
+        var edges = new RdmaConnectionOptions { AckTimeout = 31, RetryCount = 0, RnrRetryCount = 7 };
+        Assert.That((edges.AckTimeout, edges.RetryCount, edges.RnrRetryCount), Is.EqualTo(((byte?)31, (byte)0, (byte)7)));
+        var defaults = new RdmaConnectionOptions();
+        Assert.That((defaults.AckTimeout, defaults.RetryCount, defaults.RnrRetryCount), Is.EqualTo(((byte?)null, (byte)7, (byte)7)), "null: the connection manager's default");
+    }
+
+    [Test]
     public void Gid_needs_exactly_16_bytes()
     {
         Assert.That(() => new Gid(new byte[15]), Throws.ArgumentException);

@@ -37,6 +37,53 @@ public sealed record RdmaConnectionOptions
 
     /// <summary>How long address/route resolution and the handshake may take.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Local ACK timeout of the connection's QP in the IB encoding (4.096 µs × 2^value, 0–31; 14 ≈ 67 ms,
+    /// 18 ≈ 1.07 s), or null for the connection manager's default: rdma_cm derives it from the path's
+    /// packet lifetime (RDMA_OPTION_ID_ACK_TIMEOUT sets it), managed-roce uses 14. A link is declared
+    /// dead after about (<see cref="RetryCount"/> + 1) timeouts of silence, so hosts that can stall for
+    /// longer (emulated CPUs, heavily loaded machines) need a larger value.
+    /// </summary>
+    public byte? AckTimeout
+    {
+        get => _ackTimeout;
+        init => _ackTimeout = value is > MaxAckTimeout
+            ? throw new ArgumentOutOfRangeException(nameof(AckTimeout), value, $"the IB ACK timeout exponent is 0–{MaxAckTimeout}")
+            : value;
+    }
+
+    /// <summary>
+    /// Transport retries after an ACK timeout before work completes with
+    /// <see cref="WorkCompletionStatus.RetryExceededError"/> (0–7). With rdma_cm the connecting side's
+    /// value is carried in the request and used by both QPs.
+    /// </summary>
+    public byte RetryCount
+    {
+        get => _retryCount;
+        init => _retryCount = CheckRetryCount(value, nameof(RetryCount));
+    }
+
+    /// <summary>Retries after a receiver-not-ready NAK (0–7; 7 = retry forever).</summary>
+    public byte RnrRetryCount
+    {
+        get => _rnrRetryCount;
+        init => _rnrRetryCount = CheckRetryCount(value, nameof(RnrRetryCount));
+    }
+
+    /// <summary>The IB ACK timeout field is 5 bits.</summary>
+    public const byte MaxAckTimeout = 31;
+
+    /// <summary>The IB retry count fields are 3 bits.</summary>
+    public const byte MaxRetryCount = 7;
+
+    private readonly byte? _ackTimeout;
+    private readonly byte _retryCount = MaxRetryCount;
+    private readonly byte _rnrRetryCount = MaxRetryCount;
+
+    private static byte CheckRetryCount(byte value, string name) => value > MaxRetryCount
+        ? throw new ArgumentOutOfRangeException(name, value, $"IB retry counts are 0–{MaxRetryCount}")
+        : value;
 }
 
 /// <summary>A listening endpoint.</summary>

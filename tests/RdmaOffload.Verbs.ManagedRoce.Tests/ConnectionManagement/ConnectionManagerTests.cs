@@ -47,6 +47,37 @@ public sealed class ConnectionManagerTests
     }
 
     [Test]
+    public async Task The_options_ack_timeout_and_retry_count_reach_the_queue_pair()
+    {
+        var options = Options with { AckTimeout = 10, RetryCount = 2 };
+        using var serverProvider = Provider("127.0.0.2");
+        using var clientProvider = Provider("127.0.0.1");
+        using var serverManager = serverProvider.CreateConnectionManager();
+        using var clientManager = clientProvider.CreateConnectionManager();
+        using var listener = serverManager.Listen(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0), options);
+        var connecting = clientManager.ConnectAsync(listener.LocalEndPoint, options, ReadOnlyMemory<byte>.Empty);
+        using var request = await listener.GetRequestAsync();
+        var accepting = request.AcceptAsync(ReadOnlyMemory<byte>.Empty);
+        using var client = await connecting;
+        using var server = await accepting;
+        server.QueuePair.ModifyToError(); // silent from now on
+
+        using var source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite);
+        client.QueuePair.PostSend(new SendWorkRequest { WorkRequestId = 1, Opcode = SendOpcode.RdmaWrite, Options = SendOptions.Signaled, RemoteAddress = 1, RemoteKey = 1 }, [source.Slice(0, 64)]);
+        var completions = new WorkCompletion[1];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (client.CompletionQueue.Poll(completions) == 0)
+        {
+            await client.CompletionQueue.WaitAsync(0, deadline.Token);
+        }
+
+        Assert.That(completions[0].Status, Is.EqualTo(WorkCompletionStatus.RetryExceededError));
+        var counters = ((ManagedQueuePair)client.QueuePair).Counters;
+        Assert.That(counters.Timeouts, Is.EqualTo(options.RetryCount + 1), "the first timeout and one per retry, then the error");
+        Assert.That(counters.Retransmissions, Is.EqualTo(options.RetryCount));
+    }
+
+    [Test]
     public void Every_connection_object_is_counted_and_released()
     {
         using var provider = Provider("127.0.0.1");

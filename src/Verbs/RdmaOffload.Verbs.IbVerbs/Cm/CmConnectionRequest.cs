@@ -45,7 +45,7 @@ internal sealed class CmConnectionRequest : IRdmaConnectionRequest
                 fixed (byte* data = privateData.Span)
                 {
                     NativeErrors.ThrowIfNegative(
-                        ConnectionManager.Accept(_endpoint.Id.Pointer, data, (byte)privateData.Length, _options.ReadDepth, _options.ReadDepth),
+                        ConnectionManager.Accept(_endpoint.Id.Pointer, data, (byte)privateData.Length, _options.ReadDepth, _options.ReadDepth, _options.RnrRetryCount),
                         "rdma_accept");
                 }
             }

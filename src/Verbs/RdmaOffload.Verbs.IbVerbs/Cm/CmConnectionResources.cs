@@ -68,6 +68,11 @@ internal sealed class CmConnectionResources : IDisposable
             }
 
             qpHandle.Attach(ConnectionManager.IdQp(id.Pointer));
+            if (options.AckTimeout is { } ackTimeout)
+            {
+                NativeErrors.ThrowIfNegative(ConnectionManager.SetAckTimeout(id.Pointer, ackTimeout), "rdma_set_option(RDMA_OPTION_ID_ACK_TIMEOUT)");
+            }
+
             return new CmConnectionResources(device, pd, cq, new IbVerbsQueuePair(qpHandle, options.MaxSendWorkRequests));
         }
         catch

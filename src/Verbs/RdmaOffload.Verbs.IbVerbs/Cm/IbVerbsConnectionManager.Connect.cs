@@ -49,7 +49,7 @@ internal sealed partial class IbVerbsConnectionManager
                 fixed (byte* data = privateData.Span)
                 {
                     NativeErrors.ThrowIfNegative(
-                        ConnectionManager.Connect(endpoint.Id.Pointer, data, (byte)privateData.Length, options.ReadDepth, options.ReadDepth, 7, 7),
+                        ConnectionManager.Connect(endpoint.Id.Pointer, data, (byte)privateData.Length, options.ReadDepth, options.ReadDepth, options.RetryCount, options.RnrRetryCount),
                         "rdma_connect");
                 }
             }

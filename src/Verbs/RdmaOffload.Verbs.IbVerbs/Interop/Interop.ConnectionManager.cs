@@ -82,5 +82,8 @@ internal static unsafe partial class ConnectionManager
     internal static partial int Connect(nint id, byte* privateData, byte length, byte responderResources, byte initiatorDepth, byte retryCount, byte rnrRetryCount);
 
     [LibraryImport(NativeLibraries.Shim, EntryPoint = "RdmaShim_CmAccept")]
-    internal static partial int Accept(nint id, byte* privateData, byte length, byte responderResources, byte initiatorDepth);
+    internal static partial int Accept(nint id, byte* privateData, byte length, byte responderResources, byte initiatorDepth, byte rnrRetryCount);
+
+    [LibraryImport(NativeLibraries.Shim, EntryPoint = "RdmaShim_CmSetAckTimeout")]
+    internal static partial int SetAckTimeout(nint id, byte timeout);
 }

@@ -68,7 +68,14 @@ internal sealed class ConnectionResources : IDisposable
     {
         var receive = ReadyToReceiveAttributes.ForRoce(remote, 0, Device.ActiveMtu) with { MaxDestinationReadAtomic = Options.ReadDepth };
         QueuePair.ModifyToReadyToReceive(receive);
-        QueuePair.ModifyToReadyToSend(ReadyToSendAttributes.Default(localPsn) with { MaxReadAtomic = Options.ReadDepth });
+        var defaults = ReadyToSendAttributes.Default(localPsn);
+        QueuePair.ModifyToReadyToSend(defaults with
+        {
+            MaxReadAtomic = Options.ReadDepth,
+            Timeout = Options.AckTimeout ?? defaults.Timeout,
+            RetryCount = Options.RetryCount,
+            RnrRetry = Options.RnrRetryCount,
+        });
     }
 
     public void Dispose()
