@@ -90,6 +90,7 @@ public sealed partial class AcceleratedListener : IAsyncDisposable, ILinkChannel
             MaxReceiveWorkRequests = ReceiveSlots,
             CompletionQueueEntries = 2 * (SendQueueDepth + ReceiveSlots),
             Timeout = options.ConnectTimeout,
+            AckTimeout = options.LinkAckTimeout,
         };
         var connection = await connectionManager.ConnectAsync(options.AdapterEndPoint, rdmaOptions, ReadOnlyMemory<byte>.Empty, cancellationToken)
             .ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using RdmaOffload.Verbs;
 
 namespace RdmaOffload.HostAgent;
 
@@ -50,6 +51,13 @@ public sealed class HostAgentOptions
     /// <summary>Time allowed for connecting, authenticating and registering.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Local ACK timeout of the link's QP (IB encoding, 4.096 µs × 2^value). The default, 16 (≈ 268 ms,
+    /// the link given up after ≈ 2.1 s without acknowledgements), lets the adapter's keepalive decide that
+    /// a side is gone; the verbs default (14, ≈ 0.5 s in all) dropped links of briefly stalled hosts.
+    /// </summary>
+    public byte LinkAckTimeout { get; init; } = 16;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(AdapterEndPoint);
@@ -63,6 +71,7 @@ public sealed class HostAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSendsPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OutputPauseThreshold, 4096);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LinkAckTimeout, RdmaConnectionOptions.MaxAckTimeout);
         if ((long)MaxConnections * ReceiveBuffersPerConnection > int.MaxValue)
         {
             throw new ArgumentException($"MaxConnections × ReceiveBuffersPerConnection is {(long)MaxConnections * ReceiveBuffersPerConnection}; at most {int.MaxValue} receive buffers.");

@@ -79,7 +79,7 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
                 nameof(options));
         }
 
-        var listener = connectionManager.Listen(linkEndPoint, LinkOptions);
+        var listener = connectionManager.Listen(linkEndPoint, LinkOptions(options));
         var processor = new AcceleratedConnectionProcessor(dispatcher, listener, options, logger ?? NullLogger.Instance);
         foreach (var port in options.ServicePorts)
         {
@@ -181,12 +181,13 @@ public sealed class AcceleratedConnectionProcessor : ITcpAcceptHandler, IAsyncDi
 
     internal void OnLinkClosed(HostLink link) => _links.Remove(link);
 
-    private static RdmaConnectionOptions LinkOptions => new()
+    private static RdmaConnectionOptions LinkOptions(TargetAdapterOptions options) => new()
     {
         MaxSendWorkRequests = SendQueueDepth,
         MaxReceiveWorkRequests = ReceiveSlots,
         CompletionQueueEntries = 2 * (SendQueueDepth + ReceiveSlots),
         Timeout = TimeSpan.FromSeconds(15),
+        AckTimeout = options.LinkAckTimeout,
     };
 
     private async Task AcceptLinksAsync()

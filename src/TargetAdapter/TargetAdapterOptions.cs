@@ -1,4 +1,5 @@
 using RdmaOffload.TargetAdapter.Correlation;
+using RdmaOffload.Verbs;
 
 namespace RdmaOffload.TargetAdapter;
 
@@ -60,6 +61,16 @@ public sealed class TargetAdapterOptions
     /// <summary>How long a ping may go unanswered before the host is declared dead and its connections reset.</summary>
     public TimeSpan KeepaliveTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Local ACK timeout of host links' QPs (IB encoding, 4.096 µs × 2^value). The default, 16 (≈ 268 ms,
+    /// a link given up after ≈ 2.1 s without acknowledgements), outlasts the keepalive, which should decide
+    /// that a host is gone; the verbs default (14, ≈ 0.5 s in all) dropped links of briefly stalled hosts.
+    /// </summary>
+    public byte LinkAckTimeout { get; init; } = DefaultLinkAckTimeout;
+
+    /// <summary>The default <see cref="LinkAckTimeout"/>.</summary>
+    public const byte DefaultLinkAckTimeout = 16;
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(AdapterIdentity);
@@ -80,5 +91,6 @@ public sealed class TargetAdapterOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReadSize, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveInterval, TimeSpan.FromMilliseconds(10));
         ArgumentOutOfRangeException.ThrowIfLessThan(KeepaliveTimeout, TimeSpan.FromMilliseconds(10));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LinkAckTimeout, RdmaConnectionOptions.MaxAckTimeout);
     }
 }

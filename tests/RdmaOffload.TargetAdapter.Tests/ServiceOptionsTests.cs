@@ -43,11 +43,11 @@ public sealed class ServiceOptionsTests
     [Test]
     public void Every_problem_is_reported_with_its_setting_name()
     {
-        var adapter = new AdapterServiceOptions { Identity = "", ServicePorts = "80,http", LinkPort = 0, Admission = "greedy", MaxConnectionsPerHost = 0 };
+        var adapter = new AdapterServiceOptions { Identity = "", ServicePorts = "80,http", LinkPort = 0, Admission = "greedy", MaxConnectionsPerHost = 0, LinkAckTimeout = 32 };
         var result = _validation.Validate(null, adapter);
         Assert.That(result.Failed, Is.True);
         var text = string.Join("\n", result.Failures!);
-        foreach (var setting in new[] { "Adapter:Identity", "Adapter:SharedSecretFile", "Adapter:ServicePorts", "Adapter:LinkPort", "Adapter:Admission", "Adapter:MaxConnectionsPerHost" })
+        foreach (var setting in new[] { "Adapter:Identity", "Adapter:SharedSecretFile", "Adapter:ServicePorts", "Adapter:LinkPort", "Adapter:Admission", "Adapter:MaxConnectionsPerHost", "Adapter:LinkAckTimeout" })
         {
             Assert.That(text, Does.Contain(setting));
         }

@@ -35,6 +35,9 @@ public sealed class HostAgentOptionsBuilder
     /// <summary>See <see cref="HostAgentOptions.ConnectTimeout"/>.</summary>
     public TimeSpan ConnectTimeout { get; set; } = Defaults.ConnectTimeout;
 
+    /// <summary>See <see cref="HostAgentOptions.LinkAckTimeout"/>.</summary>
+    public byte LinkAckTimeout { get; set; } = Defaults.LinkAckTimeout;
+
     internal HostAgentOptions Build(System.Net.IPEndPoint adapter, byte[] secret, string identity, ushort port, ushort weight, int maxConnections) => new()
     {
         AdapterEndPoint = adapter,
@@ -51,5 +54,6 @@ public sealed class HostAgentOptionsBuilder
         OutputPauseThreshold = OutputPauseThreshold,
         MemoryPool = MemoryPool,
         ConnectTimeout = ConnectTimeout,
+        LinkAckTimeout = LinkAckTimeout,
     };
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RdmaOffload.NetStack.Wire;
 using RdmaOffload.Protocol.Auth;
 using RdmaOffload.TargetAdapter.Correlation;
+using RdmaOffload.Verbs;
 using RdmaOffload.Verbs.Providers;
 
 namespace RdmaOffload.TargetAdapter.Service;
@@ -64,6 +65,11 @@ internal sealed class AdapterOptionsValidation :
         if (options.KeepaliveInterval < TimeSpan.FromMilliseconds(10) || options.KeepaliveTimeout < TimeSpan.FromMilliseconds(10))
         {
             errors.Add("Adapter:KeepaliveInterval and Adapter:KeepaliveTimeout must be at least 00:00:00.010.");
+        }
+
+        if (options.LinkAckTimeout is < 0 or > RdmaConnectionOptions.MaxAckTimeout)
+        {
+            errors.Add($"Adapter:LinkAckTimeout {options.LinkAckTimeout} must be 0-{RdmaConnectionOptions.MaxAckTimeout} (IB encoding: 4.096 µs × 2^value).");
         }
 
         return Result(errors);

@@ -35,6 +35,9 @@ public sealed class AdapterServiceOptions
 
     /// <summary>How long a ping may go unanswered before the host's connections are reset.</summary>
     public TimeSpan KeepaliveTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Host links' QP local ACK timeout, IB encoding 0–31 (4.096 µs × 2^value; 16 ≈ 268 ms).</summary>
+    public int LinkAckTimeout { get; set; } = TargetAdapterOptions.DefaultLinkAckTimeout;
 }
 
 /// <summary>The client-facing TAP port (configuration section <c>Tap</c>).</summary>

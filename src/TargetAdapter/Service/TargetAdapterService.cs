@@ -51,6 +51,7 @@ internal sealed class TargetAdapterService(
             NoDelay = adapter.NoDelay,
             KeepaliveInterval = adapter.KeepaliveInterval,
             KeepaliveTimeout = adapter.KeepaliveTimeout,
+            LinkAckTimeout = (byte)adapter.LinkAckTimeout,
         };
 
         _provider = FabricProviderFactory.Create(fabric);
