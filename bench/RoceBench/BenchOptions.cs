@@ -48,6 +48,12 @@ internal sealed record BenchOptions
     /// <summary>UDP GSO/GRO.</summary>
     public bool Segmentation { get; init; } = true;
 
+    /// <summary>
+    /// The QPs' local ACK timeout (IB encoding; null: the connection manager's default). Emulated
+    /// guests answer their first packets late, past the default's ~0.5 s of retries.
+    /// </summary>
+    public byte? AckTimeout { get; init; }
+
     /// <summary>Where the markdown and CSV results go (empty: nowhere).</summary>
     public string ResultsDirectory { get; init; } = "bench/results";
 
@@ -76,6 +82,7 @@ internal sealed record BenchOptions
             Segmentation = !args.Contains("--no-gso"),
             ResultsDirectory = Get(args, "--results") ?? "bench/results",
             Label = Get(args, "--label") ?? (quick ? "loopback-quick" : "loopback"),
+            AckTimeout = Get(args, "--ack-timeout") is { } ackTimeout ? byte.Parse(ackTimeout, CultureInfo.InvariantCulture) : null,
         };
         if (Get(args, "--server-address") is { } server)
         {
@@ -105,6 +112,12 @@ internal sealed record BenchOptions
         yield return ReadDepth.ToString(CultureInfo.InvariantCulture);
         yield return "--udp-port";
         yield return UdpPort.ToString(CultureInfo.InvariantCulture);
+        if (AckTimeout is { } ackTimeout)
+        {
+            yield return "--ack-timeout";
+            yield return ackTimeout.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (!BatchedIo)
         {
             yield return "--no-mmsg";

@@ -7,7 +7,7 @@ using RdmaOffload.Verbs;
 //   dotnet RdmaOffload.Bench.Roce.dll [--quick] [--reps 3] [--depth 16] [--sizes 65536,1048576]
 //       [--seconds 2] [--max-mib 4096] [--lat-iterations 5000] [--busy-poll]
 //       [--server-address 127.0.0.1] [--client-address 127.0.0.2] [--udp-port 0]
-//       [--no-mmsg] [--no-gso] [--results bench/results] [--label loopback]
+//       [--no-mmsg] [--no-gso] [--ack-timeout N] [--results bench/results] [--label loopback]
 try
 {
     var options = BenchOptions.Parse(args);

@@ -58,6 +58,7 @@ internal static class ServerRole
         MaxScatterGatherEntries = 1,
         ReadDepth = options.ReadDepth,
         Timeout = TimeSpan.FromSeconds(20),
+        AckTimeout = options.AckTimeout,
     };
 
     private static async Task SendGrantAsync(IRdmaConnection connection, IMemoryRegion region)

@@ -8,7 +8,7 @@
 #   dotnet build -c Release bench/RoceBench && tests/vm/run bench/RoceBench/run-in-guest.sh
 # Environment: BENCH_REPS (3), BENCH_DEPTH (128), BENCH_READ_DEPTH (128) for RoceBench, BENCH_ITERATIONS (64 KiB
 # READs per perftest run, 2000), BENCH_ITERATIONS_1M (200), BENCH_LAT_ITERATIONS (1000),
-# BENCH_SECONDS / BENCH_MAX_MIB (bounds of one managed-roce repetition, 3 s / 256 MiB).
+# BENCH_SECONDS / BENCH_MAX_MIB (bounds of one managed-roce repetition, 3 s / 256 MiB), BENCH_ACK_TIMEOUT (18).
 # perftest's "MB/sec" is MiB/s (2^20 bytes).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +16,9 @@ source "$repo/tests/vm/guest/lib.sh"
 dev=${RDMAOFFLOAD_DEVICE:?}; ip=${RDMAOFFLOAD_IP:?}; peer_ip=${RDMAOFFLOAD_PEER_IP:?}
 reps=${BENCH_REPS:-3}; depth=${BENCH_DEPTH:-128}; read_depth=${BENCH_READ_DEPTH:-128}
 iterations=${BENCH_ITERATIONS:-2000}; iterations_1m=${BENCH_ITERATIONS_1M:-200}; lat_iterations=${BENCH_LAT_ITERATIONS:-1000}
+# Under TCG a process answers its first packets only after ~0.6 s (cold code), past the default ACK
+# timeout's retries (67 ms × 8); 18 ≈ 1.07 s per try. It only matters on loss, which guest loopback has none of.
+ack_timeout=${BENCH_ACK_TIMEOUT:-18}
 config=${RDMAOFFLOAD_CONFIGURATION:-Release}
 dll=$repo/bench/RoceBench/bin/$config/net10.0/RdmaOffload.Bench.Roce.dll
 [ -f "$dll" ] || { echo "run-in-guest: $dll missing: dotnet build -c $config bench/RoceBench on the host" >&2; exit 1; }
@@ -55,7 +58,7 @@ done
 
 dotnet "$dll" --server-address "$ip" --client-address "$peer_ip" --reps "$reps" --depth "$depth" --read-depth "$read_depth" \
     --seconds "${BENCH_SECONDS:-3}" --max-mib "${BENCH_MAX_MIB:-256}" --lat-iterations "$lat_iterations" \
-    --label vm --results "$out" | tee "$work/managed.log"
+    --ack-timeout "$ack_timeout" --label vm --results "$out" | tee "$work/managed.log"
 managed_csv=$(ls -t "$out"/roce-vm-*.csv | head -n 1)
 
 # median and min-max of column values: "median (min–max)"
