@@ -93,6 +93,24 @@ public sealed class PathTraversalTests
     }
 
     [Test]
+    public void Resolver_refuses_what_is_not_a_file_to_serve_and_follows_links_to_directories()
+    {
+        Directory.CreateDirectory(Path.Combine(_root.Root, "dir-index", "index.html")); // an index that is a directory
+        Directory.CreateSymbolicLink(Path.Combine(_root.Root, "docs-link"), "docs");
+        File.CreateSymbolicLink(Path.Combine(_root.Root, "dangling"), "nowhere.txt");
+        var resolver = new FileResolver(_root.Root);
+        foreach (var relative in new[] { "hello.txt/x", "missing", "missing/x", "bare", "dir-index", "dangling" })
+        {
+            Assert.That(resolver.Resolve(relative), Is.Null, relative);
+        }
+
+        Assert.That(resolver.Resolve("docs-link"), Is.EqualTo(Path.Combine(resolver.Root, "docs", "index.html")));
+        Assert.That(resolver.Resolve("docs-link/index.html"), Is.EqualTo(Path.Combine(resolver.Root, "docs", "index.html")));
+        Assert.That(resolver.Resolve("bare/note.txt"), Is.EqualTo(Path.Combine(resolver.Root, "bare", "note.txt")));
+        Assert.That(resolver.Resolve(""), Is.Null, "the root has no index.html");
+    }
+
+    [Test]
     public void Canonicalize_resolves_links_like_realpath()
     {
         Assert.That(FileResolver.Canonicalize(Path.Combine(_root.Root, "escape-dir", "secret.txt")), Is.EqualTo(Path.Combine(FileResolver.Canonicalize(_root.Outside)!, "secret.txt")));
