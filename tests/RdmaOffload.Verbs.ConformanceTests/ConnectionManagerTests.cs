@@ -111,17 +111,11 @@ public sealed class ConnectionManagerTests
     public async Task A_short_ack_timeout_with_one_retry_fails_work_to_a_silent_peer()
     {
         var options = Options with { AckTimeout = 10, RetryCount = 1 }; // 4 ms × (1 + 1 retry)
-        var (client, server, target) = await ConnectToSilentPeerAsync(options);
-        using (client)
-        using (server)
-        using (target)
-        using (var source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite))
-        {
-            PostWrite(client, source, target);
-            var completion = await Completions.WaitOneAsync(client.CompletionQueue);
-            Assert.That(completion.Status, Is.EqualTo(WorkCompletionStatus.RetryExceededError));
-            Assert.That(client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.Error));
-        }
+        using var peer = await SilentPeer.ConnectAsync(_manager, _address, options);
+        peer.PostWrite();
+        var completion = await Completions.WaitOneAsync(peer.Client.CompletionQueue);
+        Assert.That(completion.Status, Is.EqualTo(WorkCompletionStatus.RetryExceededError));
+        Assert.That(peer.Client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.Error));
     }
 
     [Test]
@@ -130,18 +124,12 @@ public sealed class ConnectionManagerTests
         // 4.096 µs × 2^22 ≈ 17 s per timeout. managed-roce's default (14, ≈ 67 ms × 8 tries) would have
         // failed the WRITE well within the wait below, so a completion here means the option was ignored.
         var options = Options with { AckTimeout = 22 };
-        var (client, server, target) = await ConnectToSilentPeerAsync(options);
-        using (client)
-        using (server)
-        using (target)
-        using (var source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite))
-        {
-            PostWrite(client, source, target);
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            var completions = new WorkCompletion[1];
-            Assert.That(client.CompletionQueue.Poll(completions), Is.Zero, () => $"completed early: {completions[0].Status}");
-            Assert.That(client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.ReadyToSend));
-        }
+        using var peer = await SilentPeer.ConnectAsync(_manager, _address, options);
+        peer.PostWrite();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var completions = new WorkCompletion[1];
+        Assert.That(peer.Client.CompletionQueue.Poll(completions), Is.Zero, () => $"completed early: {completions[0].Status}");
+        Assert.That(peer.Client.QueuePair.QueryState(), Is.EqualTo(QueuePairState.ReadyToSend));
     }
 
     [Test]
@@ -154,21 +142,43 @@ public sealed class ConnectionManagerTests
     }
 
     /// <summary>A connection whose server QP is in ERROR: it drops what arrives and never acknowledges.</summary>
-    private async Task<(IRdmaConnection Client, IRdmaConnection Server, IMemoryRegion Target)> ConnectToSilentPeerAsync(RdmaConnectionOptions options)
+    private sealed class SilentPeer : IDisposable
     {
-        using var listener = _manager.Listen(new IPEndPoint(_address, 0), options);
-        var connecting = _manager.ConnectAsync(listener.LocalEndPoint, options, ReadOnlyMemory<byte>.Empty);
-        using var request = await listener.GetRequestAsync().AsTask().WaitAsync(Completions.DefaultTimeout);
-        var accepting = request.AcceptAsync(ReadOnlyMemory<byte>.Empty);
-        var client = await connecting.WaitAsync(Completions.DefaultTimeout);
-        var server = await accepting.WaitAsync(Completions.DefaultTimeout);
-        var target = server.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite | MemoryAccess.RemoteWrite);
-        server.QueuePair.ModifyToError();
-        return (client, server, target);
-    }
+        private readonly IRdmaConnection _server;
+        private readonly IMemoryRegion _target;
+        private readonly IMemoryRegion _source;
 
-    private static void PostWrite(IRdmaConnection client, IMemoryRegion source, IMemoryRegion target) =>
-        client.QueuePair.PostSend(
-            new SendWorkRequest { WorkRequestId = 7, Opcode = SendOpcode.RdmaWrite, Options = SendOptions.Signaled, RemoteAddress = (ulong)target.Address, RemoteKey = target.RemoteKey },
-            [source.Slice(0, 64)]);
+        private SilentPeer(IRdmaConnection client, IRdmaConnection server)
+        {
+            Client = client;
+            _server = server;
+            _target = server.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite | MemoryAccess.RemoteWrite);
+            _source = client.ProtectionDomain.AllocateAndRegister(64, MemoryAccess.LocalWrite);
+            server.QueuePair.ModifyToError();
+        }
+
+        public IRdmaConnection Client { get; }
+
+        public static async Task<SilentPeer> ConnectAsync(IConnectionManager manager, IPAddress address, RdmaConnectionOptions options)
+        {
+            using var listener = manager.Listen(new IPEndPoint(address, 0), options);
+            var connecting = manager.ConnectAsync(listener.LocalEndPoint, options, ReadOnlyMemory<byte>.Empty);
+            using var request = await listener.GetRequestAsync().AsTask().WaitAsync(Completions.DefaultTimeout);
+            var accepting = request.AcceptAsync(ReadOnlyMemory<byte>.Empty);
+            return new SilentPeer(await connecting.WaitAsync(Completions.DefaultTimeout), await accepting.WaitAsync(Completions.DefaultTimeout));
+        }
+
+        /// <summary>A signaled 64 B WRITE into the silent server's region.</summary>
+        public void PostWrite() => Client.QueuePair.PostSend(
+            new SendWorkRequest { WorkRequestId = 7, Opcode = SendOpcode.RdmaWrite, Options = SendOptions.Signaled, RemoteAddress = (ulong)_target.Address, RemoteKey = _target.RemoteKey },
+            [_source.Slice(0, 64)]);
+
+        public void Dispose()
+        {
+            _source.Dispose();
+            _target.Dispose();
+            Client.Dispose();
+            _server.Dispose();
+        }
+    }
 }
