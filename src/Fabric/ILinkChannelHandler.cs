@@ -1,6 +1,9 @@
 namespace RdmaOffload.Fabric;
 
-/// <summary>What a <see cref="LinkChannel"/> reports, always from its completion loop (one thread at a time).</summary>
+/// <summary>
+/// What a <see cref="LinkChannel"/> reports: batches and operations from its completion loop, or its poll
+/// scheduler's thread, one call at a time; <see cref="OnChannelFailed"/> possibly from another thread.
+/// </summary>
 internal interface ILinkChannelHandler
 {
     /// <summary>A received SEND: one batch of protocol frames, valid only during the call.</summary>

@@ -15,6 +15,11 @@ namespace RdmaOffload.Fabric;
 /// operation posted before them (a <c>DataWritten</c> still follows its WRITE); an RDMA operation posted later may
 /// leave before frames still waiting for their flush, which no message depends on.
 /// </para>
+/// <para>
+/// Completions are polled by a loop on the thread pool, or — with a poll scheduler, as the adapter gives its stack
+/// thread — by that scheduler's thread: the completion queue is armed (<see cref="ICompletionQueue.TryArm"/>) and its
+/// callback schedules the next poll, so a completion reaches the handler after one thread hand-off, not two.
+/// </para>
 /// </summary>
 internal sealed class LinkChannel : IDisposable
 {
@@ -35,6 +40,11 @@ internal sealed class LinkChannel : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<Action>? _scheduleFlush;
     private readonly Action _flush;
+    private readonly Action<Action>? _schedulePoll;
+    private readonly Action _pollOnce;
+    private readonly Action _armedWake;
+    private readonly Lock _pollGate = new();
+    private readonly WorkCompletion[] _completions = new WorkCompletion[64];
     private ILinkChannelHandler? _handler;
     private Task? _pollLoop;
     private int _outstanding;
@@ -43,6 +53,7 @@ internal sealed class LinkChannel : IDisposable
     private bool _flushScheduled;
     private int _corks;
     private bool _failed;
+    private bool _pollStopped;
     private int _disposed;
 
     /// <param name="connection">The connected queue pair.</param>
@@ -52,10 +63,17 @@ internal sealed class LinkChannel : IDisposable
     /// Runs its argument soon on some thread (the adapter: after the stack thread's current work); frames sent
     /// meanwhile share SENDs. Null: a frame sent outside completion dispatch is posted at once.
     /// </param>
-    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth, Action<Action>? scheduleFlush = null)
+    /// <param name="schedulePoll">
+    /// Runs its argument soon on the one thread that should poll completions and call the handler (the adapter: its
+    /// stack thread); it must never run two at once. Null: a thread-pool loop polls.
+    /// </param>
+    public LinkChannel(IRdmaConnection connection, int receiveSlots, int sendQueueDepth, Action<Action>? scheduleFlush = null, Action<Action>? schedulePoll = null)
     {
         _scheduleFlush = scheduleFlush;
         _flush = Flush;
+        _schedulePoll = schedulePoll;
+        _pollOnce = PollOnce;
+        _armedWake = () => _schedulePoll!(_pollOnce);
         _connection = connection;
         _receiveSlots = receiveSlots;
         _sendQueueDepth = sendQueueDepth;
@@ -78,7 +96,15 @@ internal sealed class LinkChannel : IDisposable
             PostReceive(slot);
         }
 
-        _pollLoop = Task.Run(PollLoopAsync);
+        if (_schedulePoll is null)
+        {
+            _pollLoop = Task.Run(PollLoopAsync);
+        }
+        else
+        {
+            _schedulePoll(_pollOnce);
+        }
+
         _connection.Disconnected.ContinueWith(_ => Fail("the peer disconnected"), TaskScheduler.Default);
     }
 
@@ -175,6 +201,7 @@ internal sealed class LinkChannel : IDisposable
             // The loop's own failure was reported through the handler.
         }
 
+        WaitForScheduledPoll();
         _connection.Dispose();
         _slots.Dispose();
         _stop.Dispose();
@@ -329,39 +356,18 @@ internal sealed class LinkChannel : IDisposable
 
     private async Task PollLoopAsync()
     {
-        var completions = new WorkCompletion[64];
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                int count = _connection.CompletionQueue.Poll(completions);
+                int count = _connection.CompletionQueue.Poll(_completions);
                 if (count == 0)
                 {
                     await _connection.CompletionQueue.WaitAsync(0, _stop.Token).ConfigureAwait(false);
                     continue;
                 }
 
-                // Frames the handlers send while this batch is dispatched share SENDs, posted when it ends.
-                lock (_gate)
-                {
-                    _corks++;
-                }
-
-                try
-                {
-                    for (int i = 0; i < count && !_stop.IsCancellationRequested; i++)
-                    {
-                        Dispatch(completions[i]);
-                    }
-                }
-                finally
-                {
-                    lock (_gate)
-                    {
-                        _corks--;
-                        CloseOpenSlotLocked();
-                    }
-                }
+                DispatchBatch(count);
             }
         }
         catch (OperationCanceledException)
@@ -375,6 +381,85 @@ internal sealed class LinkChannel : IDisposable
         catch (RdmaException e)
         {
             Fail($"posting failed: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// One turn on the poll scheduler's thread: dispatch what the queue holds, then come back at once if a full batch
+    /// suggests more (after the thread's other work), else arm the queue so its next completion schedules the turn.
+    /// </summary>
+    private void PollOnce()
+    {
+        lock (_pollGate)
+        {
+            if (_pollStopped)
+            {
+                return;
+            }
+
+            try
+            {
+                int count = _connection.CompletionQueue.Poll(_completions);
+                if (count > 0)
+                {
+                    DispatchBatch(count);
+                }
+
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (count == _completions.Length || !_connection.CompletionQueue.TryArm(_armedWake))
+                {
+                    _schedulePoll!(_pollOnce);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed between the check and the poll.
+            }
+            catch (RdmaException e)
+            {
+                Fail($"posting failed: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A barrier after the stop: a scheduled poll in progress finishes before the queue pair goes, and every later one
+    /// sees the stop (checked under the same lock) and returns without touching it.
+    /// </summary>
+    private void WaitForScheduledPoll()
+    {
+        lock (_pollGate)
+        {
+            _pollStopped = true;
+        }
+    }
+
+    private void DispatchBatch(int count)
+    {
+        // Frames the handlers send while this batch is dispatched share SENDs, posted when it ends.
+        lock (_gate)
+        {
+            _corks++;
+        }
+
+        try
+        {
+            for (int i = 0; i < count && !_stop.IsCancellationRequested; i++)
+            {
+                Dispatch(_completions[i]);
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _corks--;
+                CloseOpenSlotLocked();
+            }
         }
     }
 

@@ -82,6 +82,22 @@ public sealed class LinkChannelCoalescingTests
         Assert.That(batches.SelectMany(b => b), Is.EqualTo(Enumerable.Range(1, Frames).Select(i => (ulong)i)));
     }
 
+    [Test]
+    public async Task With_a_poll_scheduler_every_batch_is_handled_on_the_scheduler_thread_in_order()
+    {
+        using var loop = new LoopThread();
+        await using var pair = await ChannelPair.ConnectAsync(scheduleFlush: null, receiverPoll: loop.Post);
+        const int Frames = 300;
+        for (ulong token = 1; token <= Frames; token++)
+        {
+            pair.Sender.Send(0, new Ping(token));
+        }
+
+        var batches = await pair.Receiver.WaitForFramesAsync(Frames);
+        Assert.That(batches.SelectMany(b => b), Is.EqualTo(Enumerable.Range(1, Frames).Select(i => (ulong)i)), "every frame, in order");
+        Assert.That(pair.Receiver.HandlerThreads, Is.EqualTo(new[] { loop.ThreadId }), "batches are handled only on the poll scheduler's thread");
+    }
+
     private static void RunAll(ConcurrentQueue<Action> scheduled)
     {
         while (scheduled.TryDequeue(out var flush))
@@ -101,6 +117,19 @@ public sealed class LinkChannelCoalescingTests
     {
         private readonly List<List<ulong>> _batches = [];
         private readonly Lock _gate = new();
+
+        private readonly HashSet<int> _threads = [];
+
+        public int[] HandlerThreads
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _threads];
+                }
+            }
+        }
 
         public int FrameCount
         {
@@ -127,6 +156,7 @@ public sealed class LinkChannelCoalescingTests
             lock (_gate)
             {
                 _batches.Add(tokens);
+                _threads.Add(Environment.CurrentManagedThreadId);
             }
         }
 
@@ -154,6 +184,47 @@ public sealed class LinkChannelCoalescingTests
         }
     }
 
+    /// <summary>One thread running posted work in order, like the adapter's stack thread.</summary>
+    private sealed class LoopThread : IDisposable
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = [];
+        private readonly Thread _thread;
+
+        public LoopThread()
+        {
+            _thread = new Thread(() =>
+            {
+                foreach (var work in _work.GetConsumingEnumerable())
+                {
+                    work();
+                }
+            })
+            { IsBackground = true, Name = "test loop" };
+            _thread.Start();
+        }
+
+        public int ThreadId => _thread.ManagedThreadId;
+
+        public void Post(Action work)
+        {
+            try
+            {
+                _work.Add(work);
+            }
+            catch (InvalidOperationException)
+            {
+                // Stopped: late wake-ups are dropped, as a stopped stack thread drops them.
+            }
+        }
+
+        public void Dispose()
+        {
+            _work.CompleteAdding();
+            _thread.Join();
+            _work.Dispose();
+        }
+    }
+
     /// <summary>Two link channels on one managed-roce queue pair over loopback.</summary>
     private sealed class ChannelPair : IAsyncDisposable
     {
@@ -165,7 +236,7 @@ public sealed class LinkChannelCoalescingTests
 
         public RecordingHandler Receiver { get; } = new();
 
-        public static async Task<ChannelPair> ConnectAsync(Action<Action>? scheduleFlush, int sendQueueDepth = 32)
+        public static async Task<ChannelPair> ConnectAsync(Action<Action>? scheduleFlush, int sendQueueDepth = 32, Action<Action>? receiverPoll = null)
         {
             var pair = new ChannelPair();
             var options = new RdmaConnectionOptions { MaxSendWorkRequests = 64, MaxReceiveWorkRequests = 64, CompletionQueueEntries = 256 };
@@ -180,7 +251,7 @@ public sealed class LinkChannelCoalescingTests
             var connected = await pair.Manager(FreshAddress()).ConnectAsync(listener.LocalEndPoint, options, ReadOnlyMemory<byte>.Empty).WaitAsync(Timeout);
             var accepted = await accepting.WaitAsync(Timeout);
 
-            var receiving = new LinkChannel(accepted, receiveSlots: 32, sendQueueDepth: 32);
+            var receiving = new LinkChannel(accepted, receiveSlots: 32, sendQueueDepth: 32, schedulePoll: receiverPoll);
             receiving.Start(pair.Receiver);
             pair.Sender = new LinkChannel(connected, receiveSlots: 32, sendQueueDepth, scheduleFlush);
             pair.Sender.Start(new RecordingHandler());

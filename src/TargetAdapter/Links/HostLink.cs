@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using RdmaOffload.Fabric;
 using RdmaOffload.Protocol.Link;
@@ -11,8 +10,9 @@ namespace RdmaOffload.TargetAdapter.Links;
 
 /// <summary>
 /// The adapter's end of one host link: the link session, the message channel, registered staging memory for the
-/// host's client connections and the table of those connections by wq#. Everything but the channel's completion
-/// callbacks runs on the stack's dispatcher thread; the callbacks hop onto it with <c>Post</c>.
+/// host's client connections and the table of those connections by wq#. Everything runs on the stack's dispatcher
+/// thread: the channel polls its completions there too, so a received batch or finished RDMA operation is handled
+/// in the turn that polled it, straight from the receive slot.
 /// </summary>
 internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidate, IDisposable
 {
@@ -23,9 +23,6 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
     private readonly ClientConnection?[] _bySlot;
     private readonly Dictionary<uint, ClientConnection> _connections = [];
     private readonly Dictionary<ushort, uint> _registeredLimits = [];
-    private readonly System.Collections.Concurrent.ConcurrentQueue<LinkEvent> _inbox = new();
-    private readonly Action _drainInbox;
-    private int _drainScheduled;
     private uint _lastWorkQueue;
     private bool _closed;
 
@@ -36,12 +33,13 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
         _processor = processor;
         var options = processor.Options;
         _session = new AdapterLinkSession(processor.Secret, options.AdapterIdentity, Protocol.Wire.ProtocolVersions.Supported);
-        // Frames sent during one turn of the stack thread (a burst of client segments, a drained inbox) share SENDs:
-        // the flush runs after the work already posted to that thread.
-        _channel = new LinkChannel(connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth, processor.Dispatcher.Post);
+        // Frames sent during one turn of the stack thread (a burst of client segments, a batch of completions) share
+        // SENDs: the flush runs after the work already posted to that thread. Completions are polled on it as well.
+        _channel = new LinkChannel(
+            connection, AcceleratedConnectionProcessor.ReceiveSlots, AcceleratedConnectionProcessor.SendQueueDepth,
+            scheduleFlush: processor.Dispatcher.Post, schedulePoll: processor.Dispatcher.Post);
         _staging = new StagingMemory(connection.ProtectionDomain, options.MaxConnectionsPerHost, options.WriteStagingSize + options.ReadStagingSize);
         _bySlot = new ClientConnection?[options.MaxConnectionsPerHost];
-        _drainInbox = DrainInbox;
     }
 
     public int Id { get; }
@@ -146,17 +144,22 @@ internal sealed partial class HostLink : ILinkChannelHandler, IAdmissionCandidat
 
     void ILinkChannelHandler.OnBatch(ReadOnlySpan<byte> batch)
     {
-        // The receive slot is reposted when this returns, so the batch is copied (into a pooled array) for the
-        // dispatcher thread.
-        var copy = ArrayPool<byte>.Shared.Rent(batch.Length);
-        batch.CopyTo(copy);
-        Enqueue(new LinkEvent(LinkEventKind.Batch, copy, batch.Length, 0, null));
+        if (!_closed)
+        {
+            HandleBatch(batch);
+        }
     }
 
-    void ILinkChannelHandler.OnOperationCompleted(ulong token, bool success) =>
-        Enqueue(new LinkEvent(LinkEventKind.Operation, null, 0, token, null));
+    void ILinkChannelHandler.OnOperationCompleted(ulong token, bool success)
+    {
+        if (_bySlot[(int)(token >> 1)] is { } connection)
+        {
+            connection.OnOperationCompleted(isRead: (token & 1) != 0);
+        }
+    }
 
-    void ILinkChannelHandler.OnChannelFailed(string cause) => Enqueue(new LinkEvent(LinkEventKind.Failed, null, 0, 0, cause));
+    // Also raised from the connection's disconnect continuation, on another thread: hop onto the dispatcher.
+    void ILinkChannelHandler.OnChannelFailed(string cause) => _processor.Dispatcher.Post(() => Close(cause));
 
     /// <summary>The token that routes an RDMA operation's completion back to the connection in <paramref name="slot"/>.</summary>
     public static ulong OperationToken(int slot, bool isRead) => ((ulong)slot << 1) | (isRead ? 1UL : 0UL);

@@ -8,6 +8,7 @@ namespace RdmaOffload.Verbs.IbVerbs;
 /// race with completions that arrived before arming, then sleep until the provider's dispatcher
 /// thread sees the channel fd readable, reads and acknowledges the event and wakes the waiter.
 /// Completions polled while checking are kept in a small stash that <see cref="Poll"/> returns first.
+/// <see cref="TryArm"/> arms the same way but has the dispatcher thread call the consumer's callback.
 /// </summary>
 internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValueTaskSource
 {
@@ -19,6 +20,7 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
     private int _stashCount;
     private bool _waiting;
     private bool _eventPending;
+    private Action? _armed;
     private ulong _watchToken;
     private CancellationTokenRegistration _cancellation;
 
@@ -43,13 +45,9 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
             }
         }
 
-        lock (_waitLock)
+        if (TakePendingEvent())
         {
-            if (_eventPending)
-            {
-                _eventPending = false;
-                return ValueTask.CompletedTask;
-            }
+            return ValueTask.CompletedTask;
         }
 
         NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
@@ -76,11 +74,44 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.UnsafeRegister(
-                    static (state, token) => ((IbVerbsCompletionQueue)state!).CompleteWaiter(new OperationCanceledException(token)),
+                    static (state, token) => ((IbVerbsCompletionQueue)state!).CancelWait(new OperationCanceledException(token)),
                     this);
             }
 
             return new ValueTask(this, _waiter.Version);
+        }
+    }
+
+    public bool TryArm(Action onReady)
+    {
+        ArgumentNullException.ThrowIfNull(onReady);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_stashCount > 0 || TakePendingEvent())
+        {
+            return false;
+        }
+
+        NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
+        if (FillStash())
+        {
+            return false; // the armed event will arrive later and only cause one early call
+        }
+
+        lock (_waitLock)
+        {
+            if (_eventPending)
+            {
+                _eventPending = false;
+                return false;
+            }
+
+            if (_armed is not null)
+            {
+                throw new InvalidOperationException("the completion queue is already armed");
+            }
+
+            _armed = onReady;
+            return true;
         }
     }
 
@@ -122,32 +153,70 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
         CompleteWaiter(new ObjectDisposedException(nameof(IbVerbsCompletionQueue)));
     }
 
-    /// <summary>Completes the pending wait (error null: success), or remembers the event for the next wait.</summary>
-    private void CompleteWaiter(Exception? error)
+    private bool TakePendingEvent()
     {
         lock (_waitLock)
         {
+            bool pending = _eventPending;
+            _eventPending = false;
+            return pending;
+        }
+    }
+
+    /// <summary>
+    /// Completes the pending wait and calls an armed callback (error null: success; an error drops the callback), or
+    /// remembers the event for the next wait or arm.
+    /// </summary>
+    private void CompleteWaiter(Exception? error)
+    {
+        Action? armed;
+        lock (_waitLock)
+        {
+            armed = _armed;
+            _armed = null;
             if (!_waiting)
             {
-                if (error is null)
+                if (error is null && armed is null)
                 {
                     _eventPending = true;
                 }
-
-                return;
-            }
-
-            _waiting = false;
-            _cancellation.Unregister();
-            _cancellation = default;
-            if (error is null)
-            {
-                _waiter.SetResult(true);
             }
             else
             {
-                _waiter.SetException(error);
+                CompleteWaitLocked(error);
             }
+        }
+
+        if (error is null)
+        {
+            armed?.Invoke();
+        }
+    }
+
+    /// <summary>Fails the pending wait only (a cancelled wait leaves an armed callback armed).</summary>
+    private void CancelWait(Exception error)
+    {
+        lock (_waitLock)
+        {
+            if (_waiting)
+            {
+                CompleteWaitLocked(error);
+            }
+        }
+    }
+
+    private void CompleteWaitLocked(Exception? error)
+    {
+        _waiting = false;
+        _cancellation.Unregister();
+        _cancellation = default;
+        if (error is null)
+        {
+            _waiter.SetResult(true);
+        }
+        else
+        {
+            _waiter.SetException(error);
         }
     }
 

@@ -5,7 +5,8 @@ namespace RdmaOffload.Verbs.ManagedRoce;
 /// <summary>
 /// A completion queue: a bounded ring filled by the transports and drained by <see cref="Poll"/>.
 /// <see cref="WaitAsync"/> arms it and sleeps on a task that the next completion releases, so an
-/// idle consumer burns no CPU. A full queue drops completions and counts them as overruns.
+/// idle consumer burns no CPU; <see cref="TryArm"/> instead calls the consumer's callback on the producing
+/// (receive or timer) thread. A full queue drops completions and counts them as overruns.
 /// </summary>
 internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
 {
@@ -14,6 +15,7 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
     private long _head;
     private long _tail;
     private TaskCompletionSource? _waiter;
+    private Action? _armed;
     private bool _disposed;
 
     private readonly ManagedRoceDevice? _device;
@@ -48,6 +50,7 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
     public bool TryAdd(in WorkCompletion completion)
     {
         TaskCompletionSource? waiter;
+        Action? armed;
         lock (_gate)
         {
             if (_tail - _head >= _ring.Length)
@@ -59,10 +62,34 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
             _ring[_tail++ % _ring.Length] = completion;
             waiter = _waiter;
             _waiter = null;
+            armed = _armed;
+            _armed = null;
         }
 
         waiter?.TrySetResult();
+        armed?.Invoke();
         return true;
+    }
+
+    public bool TryArm(Action onReady)
+    {
+        ArgumentNullException.ThrowIfNull(onReady);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_tail != _head)
+            {
+                return false;
+            }
+
+            if (_armed is not null)
+            {
+                throw new InvalidOperationException("the completion queue is already armed");
+            }
+
+            _armed = onReady;
+            return true;
+        }
     }
 
     public ValueTask WaitAsync(int spinBudget = 0, CancellationToken cancellationToken = default)
@@ -108,6 +135,7 @@ internal sealed class ManagedCompletionQueue : ICompletionQueue, ICompletionSink
             _disposed = true;
             waiter = _waiter;
             _waiter = null;
+            _armed = null;
         }
 
         _device?.Forget(this);
