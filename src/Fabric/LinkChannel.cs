@@ -30,6 +30,9 @@ internal sealed class LinkChannel : IDisposable
     private const ulong ControlSendTag = 1UL << 62;
     private const ulong TokenMask = ControlSendTag - 1;
 
+    /// <summary>How long <see cref="Dispose"/> waits for sends in flight (a dead peer never acknowledges them).</summary>
+    private const int DrainTimeoutMilliseconds = 200;
+
     private readonly IRdmaConnection _connection;
     private readonly IMemoryRegion _slots;
     private readonly int _receiveSlots;
@@ -177,6 +180,7 @@ internal sealed class LinkChannel : IDisposable
             return;
         }
 
+        DrainSends();
         lock (_gate)
         {
             _failed = true;
@@ -205,6 +209,30 @@ internal sealed class LinkChannel : IDisposable
         _connection.Dispose();
         _slots.Dispose();
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Before disconnecting: posts frames still waiting in the open slot (a closing link's last words, such as a
+    /// rejected host's <c>AuthResult</c>, may have been sent a moment ago while a completion batch was dispatched)
+    /// and gives what is in flight a short while to complete, so the peer receives them before the disconnect.
+    /// </summary>
+    private void DrainSends()
+    {
+        lock (_gate)
+        {
+            if (_failed)
+            {
+                return;
+            }
+
+            CloseOpenSlotLocked();
+        }
+
+        var deadline = Environment.TickCount64 + DrainTimeoutMilliseconds;
+        while (Volatile.Read(ref _outstanding) > 0 && !Volatile.Read(ref _failed) && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>Whether a frame joins the open slot rather than going alone (an open slot always takes it: order).</summary>
@@ -422,6 +450,12 @@ internal sealed class LinkChannel : IDisposable
             catch (RdmaException e)
             {
                 Fail($"posting failed: {e.Message}");
+            }
+            catch (Exception e)
+            {
+                // A handler bug: nothing would poll this link again, so it is closed, with the cause, and the
+                // scheduler's thread goes on serving the other links.
+                Fail($"the handler failed: {e.GetType().Name}: {e.Message}");
             }
         }
     }

@@ -98,6 +98,21 @@ public sealed class LinkChannelCoalescingTests
         Assert.That(pair.Receiver.HandlerThreads, Is.EqualTo(new[] { loop.ThreadId }), "batches are handled only on the poll scheduler's thread");
     }
 
+    [Test]
+    public async Task A_handler_that_throws_on_the_poll_scheduler_fails_the_channel_with_the_cause()
+    {
+        using var loop = new LoopThread();
+        await using var pair = await ChannelPair.ConnectAsync(scheduleFlush: null, receiverPoll: loop.Post);
+        pair.Receiver.ThrowOnBatch = true;
+        pair.Sender.Send(0, new Ping(1));
+
+        var cause = await pair.Receiver.Failure.WaitAsync(Timeout);
+        Assert.That(cause, Does.Contain("the handler failed").And.Contain("batch handler bug"));
+        var turns = loop.Turns;
+        await Task.Delay(100);
+        Assert.That(loop.Turns, Is.EqualTo(turns), "a failed channel is not polled again");
+    }
+
     private static void RunAll(ConcurrentQueue<Action> scheduled)
     {
         while (scheduled.TryDequeue(out var flush))
@@ -142,8 +157,19 @@ public sealed class LinkChannelCoalescingTests
             }
         }
 
+        private readonly TaskCompletionSource<string> _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool ThrowOnBatch { get; set; }
+
+        public Task<string> Failure => _failure.Task;
+
         public void OnBatch(ReadOnlySpan<byte> batch)
         {
+            if (ThrowOnBatch)
+            {
+                throw new InvalidOperationException("batch handler bug");
+            }
+
             var tokens = new List<ulong>();
             var reader = new FrameBatchReader(batch);
             while (reader.TryReadNext(out var frame))
@@ -164,9 +190,7 @@ public sealed class LinkChannelCoalescingTests
         {
         }
 
-        public void OnChannelFailed(string cause)
-        {
-        }
+        public void OnChannelFailed(string cause) => _failure.TrySetResult(cause);
 
         public async Task<List<List<ulong>>> WaitForFramesAsync(int count)
         {
@@ -189,6 +213,7 @@ public sealed class LinkChannelCoalescingTests
     {
         private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = [];
         private readonly Thread _thread;
+        private int _turns;
 
         public LoopThread()
         {
@@ -197,6 +222,7 @@ public sealed class LinkChannelCoalescingTests
                 foreach (var work in _work.GetConsumingEnumerable())
                 {
                     work();
+                    Interlocked.Increment(ref _turns);
                 }
             })
             { IsBackground = true, Name = "test loop" };
@@ -204,6 +230,9 @@ public sealed class LinkChannelCoalescingTests
         }
 
         public int ThreadId => _thread.ManagedThreadId;
+
+        /// <summary>Work items run so far.</summary>
+        public int Turns => Volatile.Read(ref _turns);
 
         public void Post(Action work)
         {
