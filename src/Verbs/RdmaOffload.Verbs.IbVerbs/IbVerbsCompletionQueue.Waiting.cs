@@ -45,22 +45,15 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
             }
         }
 
-        if (TakePendingEvent())
+        if (RequestNotificationUnlessReady())
         {
             return ValueTask.CompletedTask;
         }
 
-        NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
-        if (FillStash())
-        {
-            return ValueTask.CompletedTask; // the armed event will arrive later and only cause one early wake
-        }
-
         lock (_waitLock)
         {
-            if (_eventPending)
+            if (TakePendingEventLocked())
             {
-                _eventPending = false;
                 return ValueTask.CompletedTask;
             }
 
@@ -86,22 +79,15 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
     {
         ArgumentNullException.ThrowIfNull(onReady);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (_stashCount > 0 || TakePendingEvent())
+        if (RequestNotificationUnlessReady())
         {
             return false;
         }
 
-        NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
-        if (FillStash())
-        {
-            return false; // the armed event will arrive later and only cause one early call
-        }
-
         lock (_waitLock)
         {
-            if (_eventPending)
+            if (TakePendingEventLocked())
             {
-                _eventPending = false;
                 return false;
             }
 
@@ -153,14 +139,36 @@ internal sealed partial class IbVerbsCompletionQueue : IReadinessHandler, IValue
         CompleteWaiter(new ObjectDisposedException(nameof(IbVerbsCompletionQueue)));
     }
 
-    private bool TakePendingEvent()
+    /// <summary>
+    /// The first half of going to sleep, shared by <see cref="WaitAsync"/> and <see cref="TryArm"/>: true when
+    /// completions (or an event) are already there; else arms the CQ and polls once more to close the race with
+    /// completions that arrived before arming (an event they cause later only brings one early wake). The caller then
+    /// checks for an event under the lock before it registers.
+    /// </summary>
+    private bool RequestNotificationUnlessReady()
     {
+        if (_stashCount > 0)
+        {
+            return true;
+        }
+
         lock (_waitLock)
         {
-            bool pending = _eventPending;
-            _eventPending = false;
-            return pending;
+            if (TakePendingEventLocked())
+            {
+                return true;
+            }
         }
+
+        NativeErrors.ThrowIfNegative(CompletionQueues.RequestNotify(Handle.Pointer, 0), "ibv_req_notify_cq");
+        return FillStash();
+    }
+
+    private bool TakePendingEventLocked()
+    {
+        bool pending = _eventPending;
+        _eventPending = false;
+        return pending;
     }
 
     /// <summary>
